@@ -1,0 +1,180 @@
+"""The field table: one row per SwarmService input, the single source of truth.
+
+Every ``ServiceCollection.create()`` keyword of docker-py is a row, plus the extras the
+Engine API 1.41 has and docker-py lacks. A row says where the value lives in the
+Engine's ServiceSpec (as ``docker service inspect`` prints it), how to normalise it,
+how to compare it, whether a change forces replacement, whether it is secret, and
+what it is for. Validation, spec building, read-back, diffing, docs and policies all
+iterate over ``FIELDS``; a test checks it against docker-py's own keyword lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from . import normalise as n
+
+Compare = Literal["value", "list", "set", "map", "keyed"]
+"""How two canonical values differ: a scalar, an ordered list, an unordered set of
+strings, a string map, or a list of records identified by a key (mounts by target)."""
+
+Origin = Literal["docker-py", "extra", "internal"]
+
+OWNER_LABEL = "swarm-provider.owner"
+"""Service label naming the Pulumi resource that owns a service (project/stack/name)."""
+
+
+def _mode_kind_changed(old: Any, new: Any) -> bool:
+    return n.mode_kind(old) != n.mode_kind(new)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    path: tuple[str, ...]
+    normalise: Callable[[Any], Any]
+    compare: Compare
+    doc: str
+    replace: bool | Callable[[Any, Any], bool] = False
+    secret: bool = False
+    origin: Origin = "docker-py"
+    key: str = ""
+    """For ``keyed`` rows: the record key that identifies an item."""
+
+    @property
+    def engine_path(self) -> str:
+        return ".".join(self.path)
+
+    def forces_replacement(self, old: Any, new: Any) -> bool:
+        if callable(self.replace):
+            return self.replace(old, new)
+        return self.replace
+
+
+_T = ("TaskTemplate",)
+_C = ("TaskTemplate", "ContainerSpec")
+_P = ("TaskTemplate", "Placement")
+
+FIELDS: tuple[Field, ...] = (
+    Field("name", ("Name",), n.text, "value", replace=True,
+          doc="Service name (DNS label). Defaults to the Pulumi resource name, with the "
+              "stack's `swarm:namePrefix`. Renaming replaces the service (delete first)."),
+    Field("image", (*_C, "Image"), n.text, "value",
+          doc="Image reference, ideally pinned by digest. Stored exactly as given."),
+    Field("command", (*_C, "Command"), n.command, "list",
+          doc="Entrypoint override: a list, or a string split like a shell."),
+    Field("args", (*_C, "Args"), n.command, "list",
+          doc="Arguments to the command: a list, or a string split like a shell."),
+    Field("constraints", (*_P, "Constraints"), n.string_set, "set",
+          doc='Placement constraints, e.g. ["node.role==worker"]. Order does not matter.'),
+    Field("preferences", (*_P, "Preferences"), n.preferences, "list",
+          doc='Placement preferences in priority order: ("spread", "node.labels.zone").'),
+    Field("maxreplicas", (*_P, "MaxReplicas"), n.positive_int, "value",
+          doc="Maximum replicas of this service per node (0 = unlimited)."),
+    Field("platforms", (*_P, "Platforms"), n.platforms, "set",
+          doc='Platforms the image supports: (arch, os) tuples or "os/arch" strings.'),
+    Field("container_labels", (*_C, "Labels"), n.string_map, "map",
+          doc="Labels on the containers (not the service). Changing them redeploys tasks."),
+    Field("endpoint_spec", ("EndpointSpec",), n.endpoint_spec, "keyed", key="TargetPort",
+          doc="Endpoint mode (vip/dnsrr) and published ports: an EndpointSpec, "
+              "{published: target} or PortConfig dicts (list for tcp+udp on one port)."),
+    Field("env", (*_C, "Env"), n.env, "set", secret=True,
+          doc='Environment: {"KEY": "value"} or ["KEY=value"]. Values are redacted in '
+              "errors; pass secrets as pulumi secrets or, better, Swarm secrets."),
+    Field("hostname", (*_C, "Hostname"), n.text, "value",
+          doc="Container hostname; Go templates such as {{.Task.Slot}} are allowed."),
+    Field("init", (*_C, "Init"), n.tristate, "value",
+          doc="Run an init process as PID 1 (true/false); unset uses the daemon default."),
+    Field("isolation", (*_C, "Isolation"), n.isolation, "value",
+          doc="Isolation technology: default, process or hyperv (Windows)."),
+    Field("labels", ("Labels",), n.string_map, "map",
+          doc="Service labels. Changing them never redeploys tasks."),
+    Field("log_driver", (*_T, "LogDriver", "Name"), n.log_driver_name, "value",
+          doc="Log driver name for the tasks, e.g. json-file or journald."),
+    Field("log_driver_options", (*_T, "LogDriver", "Options"), n.string_map, "map",
+          doc="Log driver options; requires log_driver."),
+    Field("mode", ("Mode",), n.mode, "value", replace=_mode_kind_changed,
+          doc='"replicated", "global", "replicated-job", "global-job", a ServiceMode or '
+              '{"mode": ..., "replicas": n, "concurrency": c}. Unset is 1 replica. Changing '
+              "the kind replaces the service; changing replicas updates it in place."),
+    Field("mounts", (*_C, "Mounts"), n.mounts, "keyed", key="Target",
+          doc='Mounts: "source:target[:ro|rw]" strings (absolute source = bind, else '
+              "volume), docker.types.Mount objects or Engine dicts."),
+    Field("networks", (*_T, "Networks"), n.networks, "keyed", key="Target",
+          doc="Networks to attach: names, ids or NetworkAttachmentConfig (aliases, "
+              "driver options). Names stay names in state; the engine stores ids."),
+    Field("resources", (*_T, "Resources"), n.resources, "value",
+          doc='Limits and reservations: docker.types.Resources, {"cpu_limit": ...} or '
+              'Engine dicts. Memory takes "64m"; CPUs take NanoCPUs or "0.5".'),
+    Field("restart_policy", (*_T, "RestartPolicy"), n.restart_policy, "value",
+          doc="Restart policy. Note docker.types.RestartPolicy() defaults to condition "
+              "none; a dict without Condition means any (the engine default)."),
+    Field("secrets", (*_C, "Secrets"), n.secrets, "keyed", key="SecretName",
+          doc="Secret references with SecretID and SecretName (SecretReference, "
+              "SwarmSecret.reference(...)); file name/uid/gid/mode default as docker-py."),
+    Field("stop_grace_period", (*_C, "StopGracePeriod"), n.duration, "value",
+          doc='Time to wait after the stop signal before killing: int ns or "10s".'),
+    Field("update_config", ("UpdateConfig",), n.update_config, "value",
+          doc='Rolling update policy (UpdateConfig or dict; durations as ns or "5s"). '
+              "Not allowed for job modes."),
+    Field("rollback_config", ("RollbackConfig",), n.update_config, "value",
+          doc="Rollback policy, same shape as update_config."),
+    Field("user", (*_C, "User"), n.text, "value",
+          doc="User (and group) the command runs as: name or uid[:gid]."),
+    Field("workdir", (*_C, "Dir"), n.text, "value",
+          doc="Working directory of the command."),
+    Field("tty", (*_C, "TTY"), n.flag, "value", doc="Allocate a pseudo-TTY."),
+    Field("groups", (*_C, "Groups"), n.string_set, "set",
+          doc="Additional groups the process runs with."),
+    Field("open_stdin", (*_C, "OpenStdin"), n.flag, "value", doc="Keep stdin open."),
+    Field("read_only", (*_C, "ReadOnly"), n.flag, "value",
+          doc="Mount the container's root filesystem read-only."),
+    Field("stop_signal", (*_C, "StopSignal"), n.text, "value",
+          doc="Signal that stops the container, e.g. SIGINT."),
+    Field("healthcheck", (*_C, "Healthcheck"), n.healthcheck, "value",
+          doc='Healthcheck: docker.types.Healthcheck or dict; a string test runs in a '
+              'shell; durations as ns or "5s" (at least 1ms).'),
+    Field("hosts", (*_C, "Hosts"), n.hosts, "set",
+          doc='Extra /etc/hosts entries: {host: ip}, "IP host" or "host:ip".'),
+    Field("dns_config", (*_C, "DNSConfig"), n.dns_config, "value",
+          doc="Resolver settings: DNSConfig or {nameservers, search, options}."),
+    Field("configs", (*_C, "Configs"), n.configs, "keyed", key="ConfigName",
+          doc="Config references with ConfigID and ConfigName (ConfigReference, "
+              "SwarmConfig.reference(...))."),
+    Field("privileges", (*_C, "Privileges"), n.privileges, "value",
+          doc="Credential spec and SELinux context: Privileges or Engine dict."),
+    Field("cap_add", (*_C, "CapabilityAdd"), n.string_set, "set",
+          doc='Kernel capabilities to add, e.g. ["CAP_NET_BIND_SERVICE"].'),
+    Field("cap_drop", (*_C, "CapabilityDrop"), n.string_set, "set",
+          doc='Kernel capabilities to drop, e.g. ["ALL"].'),
+    Field("sysctls", (*_C, "Sysctls"), n.string_map, "map",
+          doc='Namespaced kernel parameters, e.g. {"net.core.somaxconn": "1024"}.'),
+    # Engine API 1.41 features docker-py cannot express.
+    Field("ulimits", (*_C, "Ulimits"), n.ulimits, "keyed", key="Name", origin="extra",
+          doc='Resource limits: {"nofile": 1024} or {"nofile": [soft, hard]} or '
+              "[{Name, Soft, Hard}]."),
+    Field("pids_limit", (*_T, "Resources", "Limits", "Pids"), n.positive_int, "value",
+          origin="extra", doc="Maximum number of processes per task (0 = unlimited)."),
+    Field("force_update", (*_T, "ForceUpdate"), n.positive_int, "value", origin="extra",
+          doc="Redeploy counter: change it (e.g. bump it) to restart every task without "
+              "any other spec change."),
+    Field("owner", ("Labels", OWNER_LABEL), n.text, "value", origin="internal",
+          doc="Set by SwarmService: project/stack/resource that owns the service, so an "
+              "interrupted create can be adopted safely on the next run."),
+)
+
+FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
+USER_FIELDS: tuple[Field, ...] = tuple(f for f in FIELDS if f.origin != "internal")
+REPLACE_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.replace)
+
+
+def nested_paths(field: Field) -> list[tuple[str, ...]]:
+    """Paths of other rows that live inside this row's value (pids_limit in resources)."""
+    depth = len(field.path)
+    return [
+        other.path[depth:]
+        for other in FIELDS
+        if other is not field and len(other.path) > depth and other.path[:depth] == field.path
+    ]

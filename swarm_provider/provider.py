@@ -1,0 +1,188 @@
+"""The dynamic provider: orchestrates validate -> spec -> engine -> read back -> diff.
+
+It holds no client and no connection (it is pickled into the Pulumi state); the engine
+connection comes from stack config in ``configure`` or from the environment, and the
+client is created on first use inside the provider process.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from . import converge, engine
+from .diff import diff_fields
+from .errors import ConflictError, EngineError, ValidationError, service_label
+from .fields import FIELDS_BY_NAME, OWNER_LABEL
+from .spec import build_spec
+from .state import live_fields, outputs
+from .validate import normalise_inputs, require_valid
+
+OPTIONS = frozenset({"wait", "timeout"})
+"""Provider options that are inputs but not part of the spec (see converge)."""
+
+_RETRIES = 5
+
+
+class ServiceProvider(ResourceProvider):
+    """Create, read, diff, update and delete one Swarm service."""
+
+    def __init__(self) -> None:
+        self.connection = engine.Connection()
+
+    def configure(self, req: ConfigureRequest) -> None:
+        config = req.config
+        self.connection = engine.Connection(
+            host=config.get("swarm:dockerHost") or "",
+            tls_ca=config.get("swarm:tlsCaCert") or "",
+            tls_cert=config.get("swarm:tlsCert") or "",
+            tls_key=config.get("swarm:tlsKey") or "",
+            tls_verify=(config.get("swarm:tlsVerify") or "true").lower() != "false",
+        )
+
+    # --- pure steps (no engine call: previews work without a swarm) -------------------
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        canonical, failures = normalise_inputs(news, OPTIONS)
+        if failures:
+            return CheckResult(news, [CheckFailure(name, message) for name, message in failures])
+        inputs = {k: v for k, v in canonical.items() if v is not None}
+        inputs.update({k: news[k] for k in OPTIONS if news.get(k) is not None})
+        return CheckResult(inputs, [])
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        result = diff_fields(olds, news)
+        return DiffResult(
+            changes=result.has_changes,
+            replaces=result.replaces,
+            delete_before_replace=True,
+        )
+
+    # --- engine steps ---------------------------------------------------------------
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        canonical = require_valid(props, OPTIONS)
+        api = engine.client(self.connection).api
+        spec = build_spec(canonical)
+        try:
+            service_id = engine.create_service(api, spec)
+        except EngineError as exc:
+            if not engine.is_name_conflict(exc):
+                raise
+            service_id = self._adopt_interrupted(api, canonical, spec, exc)
+        converge.wait(api, service_id, canonical, props)
+        return CreateResult(service_id, self._outputs(api, service_id, canonical, props))
+
+    def _adopt_interrupted(self, api: Any, canonical: dict[str, Any], spec: dict[str, Any],
+                           conflict: EngineError) -> str:
+        """A service of that name exists: adopt it only if this very resource made it.
+
+        That happens when a previous ``pulumi up`` died after the engine accepted the
+        create: the owner label proves the service is ours, so it is updated in place.
+        """
+        name = canonical["name"]
+        existing = engine.find_service(api, name)
+        owner = (existing or {}).get("Spec", {}).get("Labels", {}).get(OWNER_LABEL)
+        if existing is None or owner != canonical.get("owner"):
+            raise EngineError(
+                f"{service_label(name, existing and existing['ID'])} already exists and is "
+                f"not managed by this resource (owner label: {owner!r}); remove it, choose "
+                "another name, or adopt it explicitly"
+            ) from conflict
+        self._post_update(api, existing["ID"], spec, expected=None)
+        return str(existing["ID"])
+
+    def update(self, service_id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        canonical = require_valid(news, OPTIONS)
+        api = engine.client(self.connection).api
+        self._post_update(api, service_id, build_spec(canonical), expected=olds, wanted=canonical)
+        converge.wait(api, service_id, canonical, news)
+        return UpdateResult(self._outputs(api, service_id, canonical, news))
+
+    def _post_update(self, api: Any, service_id: str, spec: dict[str, Any],
+                     expected: dict[str, Any] | None, wanted: dict[str, Any] | None = None) -> None:
+        """POST the full spec, guarded by the version index recorded in state.
+
+        If the live version moved since the state was written, the update goes ahead
+        only when the live spec still equals the state (the engine's own bookkeeping
+        moved the index); otherwise someone changed the service and we refuse.
+        """
+        name = spec.get("Name")
+        for _attempt in range(_RETRIES):
+            live = engine.inspect_service(api, service_id)
+            if live is None:
+                raise EngineError(
+                    f"{service_label(name, service_id)} no longer exists; run `pulumi refresh` "
+                    "to drop it from the state, then `pulumi up` to create it again"
+                )
+            current = live_fields(live, self._network_names(api, expected or {}))
+            if expected is not None and live["Version"]["Index"] != expected.get("version"):
+                drift = diff_fields(expected, current)
+                if drift.has_changes:
+                    changes = ", ".join(f"{k} ({drift.details[k]})" for k in drift.changed)
+                    raise ConflictError(
+                        f"{service_label(name, service_id)} was changed outside Pulumi since "
+                        f"the last update (version {expected.get('version')} -> "
+                        f"{live['Version']['Index']}: {changes}); run `pulumi refresh` to "
+                        "accept or review that change, then `pulumi up` again"
+                    )
+            if wanted is not None and not diff_fields(current, wanted).has_changes:
+                return  # live already matches: a POST would only churn PreviousSpec
+            try:
+                engine.update_service(api, service_id, live["Version"]["Index"], spec)
+                return
+            except EngineError as exc:
+                if not engine.is_out_of_sequence(exc):
+                    raise
+        raise EngineError(
+            f"updating {service_label(name, service_id)} kept failing with 'update out of "
+            f"sequence' after {_RETRIES} fresh reads; something else is writing to it"
+        )
+
+    def read(self, service_id: str, props: dict[str, Any]) -> ReadResult:
+        api = engine.client(self.connection).api
+        live = engine.inspect_service(api, service_id)
+        if live is None:
+            return ReadResult("", {})
+        options = {k: props[k] for k in OPTIONS if props.get(k) is not None}
+        fields = live_fields(live, self._network_names(api, props))
+        outs = outputs(live, fields, options)
+        inputs = {k: v for k, v in fields.items() if v is not None}
+        inputs.update(options)
+        return ReadResult(service_id, outs, inputs)
+
+    def delete(self, service_id: str, props: dict[str, Any]) -> None:
+        api = engine.client(self.connection).api
+        engine.remove_service(api, service_id, props.get("name"), wait_seconds=60)
+
+    # --- helpers ----------------------------------------------------------------------
+
+    def _outputs(self, api: Any, service_id: str, canonical: dict[str, Any],
+                 props: dict[str, Any]) -> dict[str, Any]:
+        live = engine.inspect_service(api, service_id)
+        if live is None:
+            raise EngineError(f"{service_label(canonical.get('name'), service_id)} vanished")
+        options = {k: props[k] for k in OPTIONS if props.get(k) is not None}
+        return outputs(live, live_fields(live, self._network_names(api, canonical)), options)
+
+    @staticmethod
+    def _network_names(api: Any, inputs: dict[str, Any]) -> dict[str, str]:
+        """engine id -> the name the inputs used, for the networks the inputs name."""
+        try:
+            wanted = FIELDS_BY_NAME["networks"].normalise(inputs.get("networks")) or []
+        except ValidationError:
+            wanted = []
+        except Exception:  # noqa: BLE001 - unreadable old state: show ids as they are
+            wanted = []
+        targets = [entry["Target"] for entry in wanted]
+        return {network_id: target for target, network_id in engine.network_ids(api, targets).items()}

@@ -1,0 +1,79 @@
+"""Build the Engine ServiceSpec from canonical inputs, and read canonical values back.
+
+``build_spec`` writes every set row at its Engine path; ``read_fields`` takes each row's
+value out of a spec the engine returned and normalises it, leaving out the parts that
+belong to other rows (``Resources.Limits.Pids`` belongs to ``pids_limit``, the owner
+label to ``owner``). Together they are the round trip the diff relies on.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from .fields import FIELDS, Field, nested_paths
+
+
+def build_spec(canonical: Mapping[str, Any]) -> dict[str, Any]:
+    """The whole ServiceSpec the engine should store for these canonical inputs."""
+    spec: dict[str, Any] = {"TaskTemplate": {"ContainerSpec": {}}}
+    for field in FIELDS:
+        value = canonical.get(field.name)
+        if value is not None:
+            _merge_at(spec, field.path, copy.deepcopy(value))
+    return spec
+
+
+def read_fields(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Canonical value of every row, as found in an Engine ServiceSpec."""
+    return {field.name: read_field(field, spec) for field in FIELDS}
+
+
+def read_field(field: Field, spec: Mapping[str, Any]) -> Any:
+    raw = _get_at(spec, field.path)
+    for inner in nested_paths(field):
+        raw = _without(raw, inner)
+    return field.normalise(raw)
+
+
+def _get_at(source: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(source, Mapping):
+            return None
+        source = source.get(key)
+    return source
+
+
+def _merge_at(target: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for key in path[:-1]:
+        target = target.setdefault(key, {})
+    last = path[-1]
+    if isinstance(value, dict) and isinstance(target.get(last), dict):
+        _deep_merge(target[last], value)
+    else:
+        target[last] = value
+
+
+def _deep_merge(target: dict[str, Any], extra: Mapping[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _deep_merge(target[key], value)
+        else:
+            target[key] = value
+
+
+def _without(source: Any, path: tuple[str, ...]) -> Any:
+    """A copy of ``source`` without the value at ``path`` (and parents left empty)."""
+    if not isinstance(source, Mapping) or path[0] not in source:
+        return source
+    trimmed = dict(source)
+    if len(path) == 1:
+        del trimmed[path[0]]
+    else:
+        inner = _without(trimmed[path[0]], path[1:])
+        if inner in ({}, None):
+            del trimmed[path[0]]
+        else:
+            trimmed[path[0]] = inner
+    return trimmed

@@ -1,0 +1,116 @@
+"""Check inputs before any engine call: normalise every row and apply cross-field rules.
+
+Runs in ``check`` (also during ``pulumi preview`` with no swarm reachable). Values still
+unknown in a preview are passed through untouched. Every failure uses the one message
+shape from ``errors.field_message``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi.runtime.rpc import contains_unknowns
+
+from .errors import FieldValueError, ValidationError, field_message
+from .fields import FIELDS, FIELDS_BY_NAME
+from .normalise import mode_kind
+
+_SERVICE_NAME = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-_]*[a-zA-Z0-9])?$")
+_MIN_NANO_CPUS = 1_000_000
+_MIN_MEMORY = 4 * 1024 * 1024
+
+Failures = list[tuple[str, str]]
+
+
+def normalise_inputs(raw: Mapping[str, Any], extra_keys: frozenset[str] = frozenset()) -> tuple[dict[str, Any], Failures]:
+    """Canonical inputs and the list of (field, message) failures.
+
+    Keys in ``extra_keys`` (provider options that are not spec fields) are passed
+    through; any other unknown key is a failure, so a typo never goes unnoticed.
+    """
+    canonical: dict[str, Any] = {}
+    failures: Failures = []
+    for key in raw:
+        if key not in FIELDS_BY_NAME and key not in extra_keys and not key.startswith("__"):
+            failures.append((key, f"{key}: unknown input; got {raw[key]!r} [see SwarmService docs]"))
+    for field in FIELDS:
+        value = raw.get(field.name)
+        if contains_unknowns(value):
+            canonical[field.name] = value
+            continue
+        try:
+            canonical[field.name] = field.normalise(value)
+        except FieldValueError as exc:
+            failures.append((field.name, _message(field.name, exc.problem, value, exc.hint)))
+        except (TypeError, ValueError, KeyError, IndexError) as exc:
+            failures.append((field.name, _message(field.name, f"cannot be read ({exc})", value)))
+    failures.extend(_cross_field_failures(canonical))
+    return canonical, failures
+
+
+def require_valid(raw: Mapping[str, Any], extra_keys: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Canonical inputs, or ``ValidationError`` listing every problem."""
+    canonical, failures = normalise_inputs(raw, extra_keys)
+    if failures:
+        raise ValidationError(failures)
+    return canonical
+
+
+def _message(name: str, problem: str, value: Any, hint: str = "") -> str:
+    field = FIELDS_BY_NAME[name]
+    return field_message(name, field.engine_path, problem, value, hint, field.secret)
+
+
+def _known(canonical: Mapping[str, Any], name: str) -> Any:
+    value = canonical.get(name)
+    return None if contains_unknowns(value) else value
+
+
+def _cross_field_failures(canonical: Mapping[str, Any]) -> Failures:
+    failures: Failures = []
+
+    def fail(name: str, problem: str, hint: str = "") -> None:
+        failures.append((name, _message(name, problem, canonical.get(name), hint)))
+
+    name = canonical.get("name")
+    if name is None:
+        fail("name", "is required")
+    elif not contains_unknowns(name):
+        if len(name) > 63:
+            fail("name", "must be 63 characters or fewer")
+        elif not _SERVICE_NAME.match(name):
+            fail("name", "must be valid as a DNS name component", "letters, digits and -")
+    if canonical.get("image") is None:
+        fail("image", "is required")
+
+    if _known(canonical, "log_driver_options") and canonical.get("log_driver") is None:
+        fail("log_driver_options", "needs log_driver", "set log_driver, e.g. json-file")
+
+    mode = _known(canonical, "mode")
+    kind = mode_kind(mode) if mode else "Replicated"
+    if kind.endswith("Job"):
+        for key in ("update_config", "rollback_config"):
+            if _known(canonical, key) is not None:
+                fail(key, f"is not allowed for {kind} services", "jobs have no rolling updates")
+    if kind in ("Global", "GlobalJob") and _known(canonical, "maxreplicas"):
+        fail("maxreplicas", f"only applies to replicated services, not {kind}")
+
+    resources = _known(canonical, "resources") or {}
+    for part in ("Limits", "Reservations"):
+        block = resources.get(part, {})
+        cpus, memory = block.get("NanoCPUs"), block.get("MemoryBytes")
+        if cpus is not None and cpus < _MIN_NANO_CPUS:
+            fail("resources", f"{part}.NanoCPUs must be at least 0.001 CPU (1000000)",
+                 'NanoCPUs: 1e9 = 1 CPU; "0.5" means half a CPU')
+        if memory is not None and memory < _MIN_MEMORY:
+            fail("resources", f"{part}.MemoryBytes must be at least 4MiB", 'e.g. "64m"')
+
+    endpoint = _known(canonical, "endpoint_spec") or {}
+    if endpoint.get("Mode") == "dnsrr" and any(
+        p.get("PublishMode") == "ingress" for p in endpoint.get("Ports", [])
+    ):
+        fail("endpoint_spec", "ports published in ingress mode can't be used with dnsrr",
+             'publish with PublishMode "host"')
+    return failures

@@ -1,0 +1,162 @@
+"""Every value form docker-py accepts normalises to one canonical Engine form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from docker import types
+
+from swarm_provider import normalise as n
+from swarm_provider.errors import FieldValueError
+from swarm_provider.fields import FIELDS_BY_NAME
+
+MIB = 1024 * 1024
+
+# (field, forms that must all give `expected`, expected)
+EQUIVALENT_FORMS: list[tuple[str, list[Any], Any]] = [
+    ("mode", [None, "replicated", {"replicated": {}}, {"Replicated": {"Replicas": 1}},
+              types.ServiceMode("replicated", 1), {"mode": "replicated", "replicas": 1.0}],
+     {"Replicated": {"Replicas": 1}}),
+    ("mode", ["global", types.ServiceMode("global"), {"Global": {}}], {"Global": {}}),
+    ("mode", [{"mode": "replicated-job", "replicas": 4, "concurrency": 2},
+              types.ServiceMode("replicated-job", replicas=4, concurrency=2),
+              {"ReplicatedJob": {"MaxConcurrent": 2, "TotalCompletions": 4}}],
+     {"ReplicatedJob": {"MaxConcurrent": 2, "TotalCompletions": 4}}),
+    ("mode", ["replicated-job", {"ReplicatedJob": {}}],
+     {"ReplicatedJob": {"MaxConcurrent": 1, "TotalCompletions": 1}}),
+    ("mode", ["global-job", types.ServiceMode("global-job")], {"GlobalJob": {}}),
+    ("env", [{"B": "2", "A": "1"}, ["A=1", "B=2"], ["B=2", "A=1"], ("A=1", "B=2")],
+     ["A=1", "B=2"]),
+    ("env", [{"FLAG": None}, ["FLAG"]], ["FLAG"]),
+    ("env", [{"N": 1.0}, ["N=1"]], ["N=1"]),
+    ("env", [None, {}, []], None),
+    ("command", ["sh -c 'echo hi'", ["sh", "-c", "echo hi"]], ["sh", "-c", "echo hi"]),
+    ("labels", [None, {}], None),
+    ("labels", [{"b": "2", "a": 1}, ["a=1", "b=2"]], {"a": "1", "b": "2"}),
+    ("isolation", [None, "default", ""], None),
+    ("constraints", [["node.role==worker", "node.os==linux"],
+                     ["node.os==linux", "node.role==worker", "node.os==linux"]],
+     ["node.os==linux", "node.role==worker"]),
+    ("hosts", [{"db": "10.0.0.2", "api": "10.0.0.3"}, ["10.0.0.3 api", "10.0.0.2  db"],
+               ["db:10.0.0.2", "api:10.0.0.3"]], ["10.0.0.2 db", "10.0.0.3 api"]),
+    ("platforms", [[("amd64", "linux")], [["amd64", "linux"]], ["linux/amd64"],
+                   [{"Architecture": "amd64", "OS": "linux"}]],
+     [{"Architecture": "amd64", "OS": "linux"}]),
+    ("preferences", [[("spread", "node.labels.zone")], ["spread=node.labels.zone"],
+                     [types.PlacementPreference("spread", "node.labels.zone")]],
+     [{"Spread": {"SpreadDescriptor": "node.labels.zone"}}]),
+    ("resources", [types.Resources(cpu_limit=500_000_000, mem_limit=64 * MIB),
+                   {"cpu_limit": 500_000_000, "mem_limit": "64m"},
+                   {"Limits": {"NanoCPUs": "0.5", "MemoryBytes": "64MiB"}},
+                   {"Limits": {"NanoCPUs": 0.5, "MemoryBytes": 64.0 * MIB}}],
+     {"Limits": {"NanoCPUs": 500_000_000, "MemoryBytes": 64 * MIB}}),
+    ("resources", [None, {}, types.Resources(), {"Limits": {}, "Reservations": {}}], None),
+    ("restart_policy", [types.RestartPolicy(condition="any", delay=0),
+                        {"Condition": "any", "Delay": 0, "MaxAttempts": 0, "Window": 0}],
+     {"Condition": "any", "Delay": 0, "MaxAttempts": 0, "Window": 0}),
+    ("restart_policy", [{"delay": "5s"}, {"Condition": "any", "Delay": 5_000_000_000}],
+     {"Condition": "any", "Delay": 5_000_000_000}),
+    ("update_config", [types.UpdateConfig(parallelism=1, failure_action="rollback",
+                                          monitor=3_000_000_000),
+                       {"parallelism": 1, "failure_action": "rollback", "monitor": "3s"},
+                       {"Parallelism": 1, "FailureAction": "rollback", "Monitor": 3_000_000_000,
+                        "MaxFailureRatio": 0, "Order": "stop-first"}],
+     {"Parallelism": 1, "FailureAction": "rollback", "Monitor": 3_000_000_000}),
+    ("update_config", [{}, {"FailureAction": "", "Order": ""},
+                       {"Parallelism": 0, "FailureAction": "pause", "MaxFailureRatio": 0}], {}),
+    ("endpoint_spec", [types.EndpointSpec(ports={8080: (80, "tcp", "host")}),
+                       {"ports": {"8080": [80, "tcp", "host"]}},
+                       {"Mode": "vip", "Ports": [{"TargetPort": 80, "PublishedPort": 8080,
+                                                  "PublishMode": "host"}]}],
+     {"Ports": [{"Protocol": "tcp", "TargetPort": 80, "PublishedPort": 8080,
+                 "PublishMode": "host"}]}),
+    ("endpoint_spec", [None, {}, types.EndpointSpec(), {"Mode": "vip"}], None),
+    ("healthcheck", [types.Healthcheck(test="wget -q -O- localhost", interval=5_000_000_000),
+                     {"test": "wget -q -O- localhost", "interval": "5s"},
+                     {"Test": ["CMD-SHELL", "wget -q -O- localhost"], "Interval": 5_000_000_000,
+                      "Timeout": 0, "Retries": 0}],
+     {"Test": ["CMD-SHELL", "wget -q -O- localhost"], "Interval": 5_000_000_000}),
+    ("dns_config", [types.DNSConfig(nameservers=["1.1.1.1"]),
+                    {"Nameservers": ["1.1.1.1"], "Search": None, "Options": None}],
+     {"Nameservers": ["1.1.1.1"]}),
+    ("dns_config", [None, types.DNSConfig(), {}], None),
+    ("privileges", [types.Privileges(selinux_disable=True),
+                    {"CredentialSpec": None, "SELinuxContext": {"Disable": True, "User": "",
+                                                                "Role": "", "Type": "",
+                                                                "Level": ""}}],
+     {"SELinuxContext": {"Disable": True}}),
+    ("mounts", [["/srv:/data:ro"], [types.Mount("/data", "/srv", type="bind", read_only=True)],
+                [{"Type": "bind", "Source": "/srv", "Target": "/data", "ReadOnly": True}]],
+     [{"Type": "bind", "Source": "/srv", "Target": "/data", "ReadOnly": True}]),
+    ("mounts", [[types.Mount("/t", None, type="tmpfs", tmpfs_size="16m")],
+                [{"Type": "tmpfs", "Target": "/t", "TmpfsOptions": {"SizeBytes": 16 * MIB}}]],
+     [{"Type": "tmpfs", "Target": "/t", "TmpfsOptions": {"SizeBytes": 16 * MIB}}]),
+    ("secrets", [[types.SecretReference("sid", "db-pass")],
+                 [{"secret_id": "sid", "secret_name": "db-pass"}],
+                 [{"SecretID": "sid", "SecretName": "db-pass",
+                   "File": {"Name": "db-pass", "UID": "0", "GID": "0", "Mode": 292}}]],
+     [{"SecretID": "sid", "SecretName": "db-pass",
+       "File": {"Name": "db-pass", "UID": "0", "GID": "0", "Mode": 292}}]),
+    ("configs", [[types.ConfigReference("cid", "app.conf", filename="/etc/app.conf", mode=0o400)],
+                 [{"ConfigID": "cid", "ConfigName": "app.conf",
+                   "File": {"Name": "/etc/app.conf", "Mode": 256.0}}]],
+     [{"ConfigID": "cid", "ConfigName": "app.conf",
+       "File": {"Name": "/etc/app.conf", "UID": "0", "GID": "0", "Mode": 256}}]),
+    ("networks", [["front"], [types.NetworkAttachmentConfig("front")], [{"Target": "front"}]],
+     [{"Target": "front"}]),
+    ("ulimits", [{"nofile": [1024, 2048]}, {"nofile": {"soft": 1024, "hard": 2048}},
+                 [{"Name": "nofile", "Soft": 1024, "Hard": 2048}]],
+     [{"Name": "nofile", "Soft": 1024, "Hard": 2048}]),
+    ("stop_grace_period", ["10s", 10_000_000_000, 1e10, "10000ms"], 10_000_000_000),
+    ("force_update", [None, 0, 0.0], None),
+    ("tty", [None, False], None),
+    ("init", [False], False),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "form", "expected"),
+    [(name, form, expected) for name, forms, expected in EQUIVALENT_FORMS for form in forms],
+)
+def test_value_forms_normalise_alike(name: str, form: Any, expected: Any) -> None:
+    assert FIELDS_BY_NAME[name].normalise(form) == expected
+
+
+@pytest.mark.parametrize(("name", "expected"), [(n_, e) for n_, _, e in EQUIVALENT_FORMS])
+def test_normalising_is_idempotent(name: str, expected: Any) -> None:
+    assert FIELDS_BY_NAME[name].normalise(expected) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        ("mode", "sideways", "unknown mode"),
+        ("mode", {"Replicated": {}, "Global": {}}, "exactly one mode"),
+        ("mounts", ["vol:/x:z"], "not ro or rw"),
+        ("mounts", ["/a:/x", "b:/x"], "duplicate mount point"),
+        ("secrets", [{"SecretName": "only-a-name"}], "needs both SecretID and SecretName"),
+        ("stop_grace_period", "10 seconds", "is not a duration"),
+        ("update_config", {"FailureAction": "explode"}, "FailureAction must be"),
+        ("update_config", {"Order": "sideways"}, "Order must be"),
+        ("restart_policy", {"Condition": "always"}, "Condition must be"),
+        ("endpoint_spec", {"Ports": [{"TargetPort": 70000}]}, "outside 1-65535"),
+        ("healthcheck", {"Test": "true", "Interval": 500}, "at least 1ms"),
+        ("resources", {"Limits": {"MemoryBytes": "lots"}}, "is not a size"),
+        ("ulimits", {"nofile": [10, 5]}, "exceeds hard"),
+        ("isolation", "sandbox", "must be one of"),
+        ("env", {"BAD NAME": "x"}, "invalid variable name"),
+        ("maxreplicas", True, "not a boolean"),
+    ],
+)
+def test_bad_values_are_rejected(name: str, value: Any, problem: str) -> None:
+    with pytest.raises(FieldValueError, match=problem):
+        FIELDS_BY_NAME[name].normalise(value)
+
+
+def test_replicated_job_keeps_concurrency_docker_py_drops() -> None:
+    # docker-py's ServiceMode('replicated-job', concurrency=3) sends {"ReplicatedJob": {}};
+    # the constructor-style dict keeps it.
+    assert n.mode({"mode": "replicated-job", "concurrency": 3}) == {
+        "ReplicatedJob": {"MaxConcurrent": 3, "TotalCompletions": 3}
+    }
