@@ -1,0 +1,283 @@
+"""End-to-end smoke tests of the Pulumi toolchain this project runs on.
+
+They drive the real Pulumi CLI (built by scripts/pulumi-cli) with this project's own
+Python language host (scripts/pulumi-shims/pulumi-language-python), the program
+executor and the dynamic-provider shim, against a `file://` backend in a temp dir:
+
+* a LOCAL program (its own Pulumi.yaml, `runtime.options.virtualenv`), so the CLI
+  starts our language host, which runs the program with the project's virtualenv;
+  the dynamic resource `swarm_provider._smoke.Echo` goes through up / preview
+  (no changes) / update / refresh / destroy, and a failing program is reported once;
+* the same resource from an inline Automation-API program;
+* a Python policy pack given to `pulumi preview --policy-pack`, which the CLI starts
+  through the language host's RunPlugin: its mandatory violation must fail the preview.
+
+No Docker needed. Run with the env of `scripts/testbed env` (PATH with the CLI's bin
+folder and the project's virtualenv).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pulumi import automation as auto
+
+from swarm_provider._smoke import ECHO_TYPE
+
+REPO = Path(__file__).resolve().parents[2]
+PLUGINS = ("pulumi-language-python", "pulumi-language-python-exec", "pulumi-resource-pulumi-python")
+TIMEOUT = 300
+
+
+def _pulumi() -> str:
+    found = shutil.which("pulumi")
+    if not found:
+        pytest.fail(
+            "the Pulumi CLI is not on PATH: run the tests with the env of `scripts/testbed env`, "
+            'or `export PATH="$(scripts/pulumi-cli):$PATH"`',
+            pytrace=False,
+        )
+    bindir = Path(found).resolve().parent
+    missing = [p for p in PLUGINS if not os.access(bindir / p, os.X_OK)]
+    if missing:
+        pytest.fail(
+            f"{found} has no {', '.join(missing)} next to it; "
+            "run scripts/pulumi-cli to install them",
+            pytrace=False,
+        )
+    return found
+
+
+def _venv_options() -> dict[str, str]:
+    """runtime.options for Pulumi.yaml: the virtualenv of the interpreter running the tests."""
+    if sys.prefix != sys.base_prefix:
+        return {"virtualenv": sys.prefix}
+    return {}
+
+
+def _yaml_runtime(options: dict[str, str]) -> str:
+    if not options:
+        return "runtime: python\n"
+    lines = ["runtime:", "  name: python", "  options:"]
+    lines += [f"    {k}: {v}" for k, v in options.items()]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def pulumi_env(tmp_path: Path) -> dict[str, str]:
+    """Env vars for the CLI: a private PULUMI_HOME and file:// backend in tmp_path."""
+    _pulumi()
+    home = tmp_path / "pulumi-home"
+    state = tmp_path / "state"
+    home.mkdir()
+    state.mkdir()
+    pythonpath = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
+    return {
+        "PULUMI_HOME": str(home),
+        "PULUMI_BACKEND_URL": f"file://{state}",
+        "PULUMI_CONFIG_PASSPHRASE": "smoke-test-passphrase",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+        # The interpreter for the language host itself, and for the provider shim and
+        # policy packs when no virtualenv is configured (inline programs).
+        "PULUMI_PYTHON_CMD": sys.executable,
+        # The provider process imports swarm_provider._smoke even if the package
+        # is not installed in the virtualenv.
+        "PYTHONPATH": pythonpath,
+    }
+
+
+PROGRAM = """\
+import os
+import sys
+
+import pulumi
+
+from swarm_provider._smoke import Echo
+
+cfg = pulumi.Config()
+if cfg.get_bool("fail"):
+    raise RuntimeError("smoke program failed on purpose")
+echo = Echo("echo", value=cfg.get("message") or "hello", journal=cfg.get("journal"))
+pulumi.export("value", echo.value)
+pulumi.export("length", echo.length)
+pulumi.export("echo_id", echo.id)
+pulumi.export("token", cfg.get_secret("token"))
+pulumi.export("python", sys.executable)
+pulumi.export("cwd", os.getcwd())
+"""
+
+
+def _write_program(directory: Path, name: str) -> Path:
+    directory.mkdir(parents=True)
+    (directory / "Pulumi.yaml").write_text(f"name: {name}\n" + _yaml_runtime(_venv_options()))
+    (directory / "__main__.py").write_text(PROGRAM)
+    return directory
+
+
+def _changes(summary) -> dict[str, int]:
+    """An OpMap / resource_changes dict with plain string keys."""
+    return {str(getattr(k, "value", k)): v for k, v in (summary or {}).items()}
+
+
+def _journal(path: Path) -> list[str]:
+    return [line.split()[0] for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_local_program_through_language_host(tmp_path: Path, pulumi_env: dict[str, str]) -> None:
+    prog = _write_program(tmp_path / "prog", "smoke-local")
+    journal = tmp_path / "journal.txt"
+    opts = auto.LocalWorkspaceOptions(pulumi_home=pulumi_env["PULUMI_HOME"], env_vars=pulumi_env)
+    stack = auto.create_stack("dev", work_dir=str(prog), opts=opts)
+    try:
+        stack.set_config("message", auto.ConfigValue("hello"))
+        stack.set_config("journal", auto.ConfigValue(str(journal)))
+        stack.set_config("token", auto.ConfigValue("t0ken", secret=True))
+
+        up = stack.up()
+        assert up.summary.result == "succeeded"
+        assert _changes(up.summary.resource_changes) == {"create": 2}
+        assert up.outputs["value"].value == "hello"
+        assert up.outputs["length"].value == 5
+        assert up.outputs["echo_id"].value.startswith("echo-")
+        # Config and secret keys reached the program through our language host.
+        assert up.outputs["token"].value == "t0ken"
+        assert up.outputs["token"].secret is True
+        # The program ran in its folder with the virtualenv's interpreter.
+        assert Path(up.outputs["cwd"].value).resolve() == prog.resolve()
+        if _venv_options():
+            assert (
+                Path(up.outputs["python"].value).parent.resolve()
+                == (Path(sys.prefix) / "bin").resolve()
+            )
+        # create() ran in the dynamic provider process.
+        assert _journal(journal) == ["create"]
+
+        preview = stack.preview(expect_no_changes=True)
+        assert _changes(preview.change_summary) == {"same": 2}
+
+        stack.set_config("message", auto.ConfigValue("changed"))
+        up2 = stack.up()
+        assert _changes(up2.summary.resource_changes) == {"update": 1, "same": 1}
+        assert up2.outputs["value"].value == "changed"
+        assert up2.outputs["length"].value == 7
+        assert up2.outputs["echo_id"].value == up.outputs["echo_id"].value
+        assert _journal(journal) == ["create", "update"]
+
+        refresh = stack.refresh()
+        assert refresh.summary.result == "succeeded"
+        assert stack.preview(expect_no_changes=True).change_summary
+
+        # A failing program: the error is reported once through the engine (the
+        # executor exits 32, the host answers "bail"), not as a generic exit code.
+        stack.set_config("fail", auto.ConfigValue("true"))
+        with pytest.raises(auto.CommandError) as failed:
+            stack.preview()
+        text = str(failed.value)
+        assert "smoke program failed on purpose" in text
+        assert "non-zero exit code" not in text
+        stack.remove_config("fail")
+
+        destroy = stack.destroy()
+        assert _changes(destroy.summary.resource_changes) == {"delete": 2}
+        assert _journal(journal) == ["create", "update", "delete"]
+        assert (stack.export_stack().deployment or {}).get("resources") in (None, [])
+    finally:
+        stack.workspace.remove_stack("dev", force=True)
+
+
+def test_inline_program(tmp_path: Path, pulumi_env: dict[str, str]) -> None:
+    import pulumi
+
+    from swarm_provider._smoke import Echo
+
+    journal = tmp_path / "journal.txt"
+
+    def program() -> None:
+        echo = Echo("echo", value="inline", journal=str(journal))
+        pulumi.export("value", echo.value)
+        pulumi.export("length", echo.length)
+
+    work = tmp_path / "inline"
+    work.mkdir()
+    opts = auto.LocalWorkspaceOptions(
+        work_dir=str(work), pulumi_home=pulumi_env["PULUMI_HOME"], env_vars=pulumi_env
+    )
+    stack = auto.create_stack("inline", project_name="smoke-inline", program=program, opts=opts)
+    try:
+        up = stack.up()
+        assert _changes(up.summary.resource_changes) == {"create": 2}
+        assert up.outputs["value"].value == "inline"
+        assert up.outputs["length"].value == 6
+        assert _changes(stack.preview(expect_no_changes=True).change_summary) == {"same": 2}
+        destroy = stack.destroy()
+        assert _changes(destroy.summary.resource_changes) == {"delete": 2}
+        assert _journal(journal) == ["create", "delete"]
+    finally:
+        stack.workspace.remove_stack("inline", force=True)
+
+
+POLICY_PACK = f"""\
+from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
+
+
+def no_echo(args, report_violation):
+    if args.resource_type == {ECHO_TYPE!r}:
+        report_violation("smoke-policy refuses Echo with value " + repr(args.props.get("value")))
+
+
+PolicyPack(
+    name="smoke-policy",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    policies=[
+        ResourceValidationPolicy(
+            name="no-echo",
+            description="Echo resources are not allowed.",
+            validate=no_echo,
+        ),
+    ],
+)
+"""
+
+
+def test_policy_pack_through_run_plugin(tmp_path: Path, pulumi_env: dict[str, str]) -> None:
+    pulumi_bin = _pulumi()
+    prog = _write_program(tmp_path / "prog", "smoke-policy-project")
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text(
+        _yaml_runtime(_venv_options()) + "description: smoke-test policy pack\n"
+    )
+    (pack / "__main__.py").write_text(POLICY_PACK)
+    env = {**os.environ, **pulumi_env}
+
+    def pulumi(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [pulumi_bin, *args, "--non-interactive"],
+            cwd=prog,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
+
+    init = pulumi("stack", "init", "dev")
+    assert init.returncode == 0, init.stderr
+    try:
+        assert pulumi("config", "set", "message", "policed").returncode == 0
+
+        plain = pulumi("preview")
+        assert plain.returncode == 0, plain.stdout + plain.stderr
+
+        policed = pulumi("preview", "--policy-pack", str(pack))
+        out = policed.stdout + policed.stderr
+        assert policed.returncode != 0, out
+        assert "smoke-policy refuses Echo with value 'policed'" in out, out
+        assert "mandatory" in out and "no-echo" in out, out
+    finally:
+        pulumi("stack", "rm", "--yes", "--force", "dev")
