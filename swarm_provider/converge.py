@@ -21,7 +21,8 @@ FAILED_UPDATE_STATES = {"paused", "rollback_started", "rollback_paused", "rollba
 _TERMINAL = {"complete", "shutdown", "failed", "rejected", "remove", "orphaned"}
 
 
-def wait(api: Any, service_id: str, canonical: Mapping[str, Any], options: Mapping[str, Any]) -> None:
+def wait(api: Any, service_id: str, canonical: Mapping[str, Any],
+         options: Mapping[str, Any]) -> None:
     """Block until converged; ConvergenceError on failure, rollback or timeout."""
     if options.get("wait") is False:
         return

@@ -14,7 +14,8 @@ from typing import Any
 from pulumi.runtime.rpc import contains_unknowns
 
 from .errors import show_value
-from .fields import FIELDS, Field
+from .fields import FIELDS
+from .table import Field, Table
 
 
 @dataclass
@@ -28,10 +29,11 @@ class FieldDiff:
         return bool(self.changed)
 
 
-def diff_fields(olds: Mapping[str, Any], news: Mapping[str, Any]) -> FieldDiff:
+def diff_fields(olds: Mapping[str, Any], news: Mapping[str, Any],
+                table: Table = FIELDS) -> FieldDiff:
     """Which rows differ, which of those force a replacement, and a line on each."""
     result = FieldDiff()
-    for row in FIELDS:
+    for row in table:
         new = news.get(row.name)
         old = _canonical(row, olds.get(row.name))
         if contains_unknowns(new):
@@ -67,7 +69,8 @@ def describe_change(row: Field, old: Any, new: Any) -> str:
         parts += [f"-{k}" for k in before if k not in after]
         parts += [f"~{k}" for k in after if k in before and before[k] != after[k]]
         return " ".join(parts)
-    if row.compare in ("set", "keyed") and isinstance(old or [], list) and isinstance(new or [], list):
+    lists = isinstance(old or [], list) and isinstance(new or [], list)
+    if row.compare in ("set", "keyed") and lists:
         def ident(item: Any) -> str:
             return show_value(item.get(row.key) if row.key and isinstance(item, dict) else item)
         before = {ident(i): i for i in old or []}

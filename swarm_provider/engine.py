@@ -23,7 +23,7 @@ from docker.errors import APIError, DockerException, NotFound
 from .errors import EngineError, service_label
 
 MIN_API_VERSION = (1, 41)
-_CLIENTS: dict["Connection", docker.DockerClient] = {}
+_CLIENTS: dict[Connection, docker.DockerClient] = {}
 _CLIENTS_LOCK = threading.Lock()
 
 
@@ -60,7 +60,8 @@ def _connect(connection: Connection) -> docker.DockerClient:
         else:
             made = docker.from_env(version="auto")
     except DockerException as exc:
-        raise EngineError(f"cannot reach the Docker engine at {connection.describe()}: {exc}") from exc
+        where = connection.describe()
+        raise EngineError(f"cannot reach the Docker engine at {where}: {exc}") from exc
     version = tuple(int(p) for p in made.api.api_version.split("."))
     if version < MIN_API_VERSION:
         raise EngineError(
@@ -89,7 +90,8 @@ def _tls_config(connection: Connection) -> docker.tls.TLSConfig:
 
 
 @contextmanager
-def engine_errors(action: str, name: str | None = None, service_id: str | None = None) -> Iterator[None]:
+def engine_errors(action: str, name: str | None = None,
+                  service_id: str | None = None) -> Iterator[None]:
     """Turn docker-py errors into EngineError naming the service and quoting the engine."""
     try:
         yield
@@ -122,7 +124,8 @@ def create_service(api: docker.APIClient, spec: Mapping[str, Any]) -> str:
     return str(reply["ID"])
 
 
-def update_service(api: docker.APIClient, service_id: str, version: int, spec: Mapping[str, Any]) -> None:
+def update_service(api: docker.APIClient, service_id: str, version: int,
+                   spec: Mapping[str, Any]) -> None:
     """POST the full spec at ``version``; raises EngineError (check is_out_of_sequence)."""
     url = api._url("/services/{0}/update", service_id)
     with engine_errors("updating", spec.get("Name"), service_id):
@@ -148,7 +151,8 @@ def find_service(api: docker.APIClient, name: str) -> dict[str, Any] | None:
     return dict(exact[0]) if exact else None
 
 
-def remove_service(api: docker.APIClient, service_id: str, name: str | None, wait_seconds: float) -> None:
+def remove_service(api: docker.APIClient, service_id: str, name: str | None,
+                   wait_seconds: float) -> None:
     """Remove the service (already gone is fine), then wait until its tasks are gone."""
     try:
         with engine_errors("removing", name, service_id):

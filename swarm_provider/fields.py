@@ -10,17 +10,10 @@ iterate over ``FIELDS``; a test checks it against docker-py's own keyword lists.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from . import normalise as n
-
-Compare = Literal["value", "list", "set", "map", "keyed"]
-"""How two canonical values differ: a scalar, an ordered list, an unordered set of
-strings, a string map, or a list of records identified by a key (mounts by target)."""
-
-Origin = Literal["docker-py", "extra", "internal"]
+from .table import Field
 
 OWNER_LABEL = "swarm-provider.owner"
 """Service label naming the Pulumi resource that owns a service (project/stack/name)."""
@@ -28,29 +21,6 @@ OWNER_LABEL = "swarm-provider.owner"
 
 def _mode_kind_changed(old: Any, new: Any) -> bool:
     return n.mode_kind(old) != n.mode_kind(new)
-
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    path: tuple[str, ...]
-    normalise: Callable[[Any], Any]
-    compare: Compare
-    doc: str
-    replace: bool | Callable[[Any, Any], bool] = False
-    secret: bool = False
-    origin: Origin = "docker-py"
-    key: str = ""
-    """For ``keyed`` rows: the record key that identifies an item."""
-
-    @property
-    def engine_path(self) -> str:
-        return ".".join(self.path)
-
-    def forces_replacement(self, old: Any, new: Any) -> bool:
-        if callable(self.replace):
-            return self.replace(old, new)
-        return self.replace
 
 
 _T = ("TaskTemplate",)
@@ -168,13 +138,3 @@ FIELDS: tuple[Field, ...] = (
 FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 USER_FIELDS: tuple[Field, ...] = tuple(f for f in FIELDS if f.origin != "internal")
 REPLACE_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.replace)
-
-
-def nested_paths(field: Field) -> list[tuple[str, ...]]:
-    """Paths of other rows that live inside this row's value (pids_limit in resources)."""
-    depth = len(field.path)
-    return [
-        other.path[depth:]
-        for other in FIELDS
-        if other is not field and len(other.path) > depth and other.path[:depth] == field.path
-    ]

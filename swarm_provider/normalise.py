@@ -593,7 +593,8 @@ def dns_config(value: Any) -> dict[str, Any] | None:
         return None
     source = _map(value, "a DNSConfig or mapping")
     _only_keys(source, {"Nameservers", "Search", "Options"}, "DNS config")
-    out = {key: [_text(v) for v in (_pick(source, key) or [])] for key in ("Nameservers", "Search", "Options")}
+    keys = ("Nameservers", "Search", "Options")
+    out = {key: [_text(v) for v in (_pick(source, key) or [])] for key in keys}
     return _prune(out) or None
 
 
@@ -628,7 +629,9 @@ def privileges(value: Any) -> dict[str, Any] | None:
     _only_keys(selinux, {"Disable", "User", "Role", "Type", "Level"}, "SELinuxContext")
     out = {
         "CredentialSpec": {k: _pick(credential, k) for k in ("Config", "File", "Registry")},
-        "SELinuxContext": {k: _pick(selinux, k) for k in ("Disable", "User", "Role", "Type", "Level")},
+        "SELinuxContext": {
+            k: _pick(selinux, k) for k in ("Disable", "User", "Role", "Type", "Level")
+        },
     }
     pruned = _prune(out)
     if len(pruned.get("CredentialSpec", {})) > 1:
@@ -697,12 +700,13 @@ def _mount(item: Any) -> dict[str, Any]:
     tmpfs = dict(_map(_pick(source, "TmpfsOptions") or {}))
     size = _pick(tmpfs, "SizeBytes")
     mode_bits = _pick(tmpfs, "Mode")
+    consistency = _pick(source, "Consistency")
     entry = {
         "Type": mount_type,
         "Source": _pick(source, "Source"),
         "Target": _text(target),
         "ReadOnly": bool(_pick(source, "ReadOnly")),
-        "Consistency": None if _pick(source, "Consistency") == "default" else _pick(source, "Consistency"),
+        "Consistency": None if consistency == "default" else consistency,
         "BindOptions": dict(_map(_pick(source, "BindOptions") or {})),
         "VolumeOptions": {
             "NoCopy": bool(_pick(volume, "NoCopy")),
@@ -758,7 +762,8 @@ def _file_reference(kind: str) -> Normaliser:
         out = []
         for item in _seq(value, f"{kind.lower()} references"):
             source = _map(item, f"a {kind}Reference or mapping")
-            keywords = {f"{kind.lower()}_id", f"{kind.lower()}_name", "filename", "uid", "gid", "mode"}
+            lower = kind.lower()
+            keywords = {f"{lower}_id", f"{lower}_name", "filename", "uid", "gid", "mode"}
             if any(str(k).lower() in keywords for k in source):
                 _only_keys(source, keywords, f"{kind.lower()} reference")
                 source = {

@@ -94,8 +94,9 @@ class ServiceProvider(ResourceProvider):
         existing = engine.find_service(api, name)
         owner = (existing or {}).get("Spec", {}).get("Labels", {}).get(OWNER_LABEL)
         if existing is None or owner != canonical.get("owner"):
+            label = service_label(name, existing["ID"] if existing else None)
             raise EngineError(
-                f"{service_label(name, existing and existing['ID'])} already exists and is "
+                f"{label} already exists and is "
                 f"not managed by this resource (owner label: {owner!r}); remove it, choose "
                 "another name, or adopt it explicitly"
             ) from conflict
@@ -185,4 +186,5 @@ class ServiceProvider(ResourceProvider):
         except Exception:  # noqa: BLE001 - unreadable old state: show ids as they are
             wanted = []
         targets = [entry["Target"] for entry in wanted]
-        return {network_id: target for target, network_id in engine.network_ids(api, targets).items()}
+        resolved = engine.network_ids(api, targets)
+        return {network_id: target for target, network_id in resolved.items()}

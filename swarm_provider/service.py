@@ -111,7 +111,8 @@ class SwarmService(Resource, module="swarm", name="Service"):
         props.update(inputs)
         secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=["spec"])
         super().__init__(
-            ServiceProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret_outputs, opts)
+            ServiceProvider(), resource_name, props,
+            pulumi.ResourceOptions.merge(secret_outputs, opts),
         )
 
 

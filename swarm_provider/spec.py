@@ -12,27 +12,28 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from .fields import FIELDS, Field, nested_paths
+from .fields import FIELDS
+from .table import Field, Table, nested_paths
 
 
-def build_spec(canonical: Mapping[str, Any]) -> dict[str, Any]:
-    """The whole ServiceSpec the engine should store for these canonical inputs."""
-    spec: dict[str, Any] = {"TaskTemplate": {"ContainerSpec": {}}}
-    for field in FIELDS:
+def build_spec(canonical: Mapping[str, Any], table: Table = FIELDS) -> dict[str, Any]:
+    """The whole spec the engine should store for these canonical inputs."""
+    spec: dict[str, Any] = {"TaskTemplate": {"ContainerSpec": {}}} if table is FIELDS else {}
+    for field in table:
         value = canonical.get(field.name)
         if value is not None:
             _merge_at(spec, field.path, copy.deepcopy(value))
     return spec
 
 
-def read_fields(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """Canonical value of every row, as found in an Engine ServiceSpec."""
-    return {field.name: read_field(field, spec) for field in FIELDS}
+def read_fields(spec: Mapping[str, Any], table: Table = FIELDS) -> dict[str, Any]:
+    """Canonical value of every row, as found in a spec the engine returned."""
+    return {field.name: read_field(field, spec, table) for field in table}
 
 
-def read_field(field: Field, spec: Mapping[str, Any]) -> Any:
+def read_field(field: Field, spec: Mapping[str, Any], table: Table = FIELDS) -> Any:
     raw = _get_at(spec, field.path)
-    for inner in nested_paths(field):
+    for inner in nested_paths(table, field):
         raw = _without(raw, inner)
     return field.normalise(raw)
 

@@ -16,6 +16,7 @@ from pulumi.runtime.rpc import contains_unknowns
 from .errors import FieldValueError, ValidationError, field_message
 from .fields import FIELDS, FIELDS_BY_NAME
 from .normalise import mode_kind
+from .table import Table
 
 _SERVICE_NAME = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-_]*[a-zA-Z0-9])?$")
 _MIN_NANO_CPUS = 1_000_000
@@ -24,18 +25,20 @@ _MIN_MEMORY = 4 * 1024 * 1024
 Failures = list[tuple[str, str]]
 
 
-def normalise_inputs(raw: Mapping[str, Any], extra_keys: frozenset[str] = frozenset()) -> tuple[dict[str, Any], Failures]:
-    """Canonical inputs and the list of (field, message) failures.
+def normalise_rows(raw: Mapping[str, Any], table: Table,
+                   extra_keys: frozenset[str] = frozenset()) -> tuple[dict[str, Any], Failures]:
+    """Canonical value of every row of ``table`` and the (field, message) failures.
 
     Keys in ``extra_keys`` (provider options that are not spec fields) are passed
     through; any other unknown key is a failure, so a typo never goes unnoticed.
     """
+    rows = {field.name: field for field in table}
     canonical: dict[str, Any] = {}
     failures: Failures = []
     for key in raw:
-        if key not in FIELDS_BY_NAME and key not in extra_keys and not key.startswith("__"):
-            failures.append((key, f"{key}: unknown input; got {raw[key]!r} [see SwarmService docs]"))
-    for field in FIELDS:
+        if key not in rows and key not in extra_keys and not key.startswith("__"):
+            failures.append((key, f"{key}: unknown input; got {raw[key]!r} [see the docs]"))
+    for field in table:
         value = raw.get(field.name)
         if contains_unknowns(value):
             canonical[field.name] = value
@@ -43,14 +46,26 @@ def normalise_inputs(raw: Mapping[str, Any], extra_keys: frozenset[str] = frozen
         try:
             canonical[field.name] = field.normalise(value)
         except FieldValueError as exc:
-            failures.append((field.name, _message(field.name, exc.problem, value, exc.hint)))
+            message = field_message(field.name, field.engine_path, exc.problem, value,
+                                    exc.hint, field.secret)
+            failures.append((field.name, message))
         except (TypeError, ValueError, KeyError, IndexError) as exc:
-            failures.append((field.name, _message(field.name, f"cannot be read ({exc})", value)))
+            message = field_message(field.name, field.engine_path, f"cannot be read ({exc})",
+                                    value, "", field.secret)
+            failures.append((field.name, message))
+    return canonical, failures
+
+
+def normalise_inputs(raw: Mapping[str, Any],
+                     extra_keys: frozenset[str] = frozenset()) -> tuple[dict[str, Any], Failures]:
+    """SwarmService inputs: every row normalised, then the cross-field rules."""
+    canonical, failures = normalise_rows(raw, FIELDS, extra_keys)
     failures.extend(_cross_field_failures(canonical))
     return canonical, failures
 
 
-def require_valid(raw: Mapping[str, Any], extra_keys: frozenset[str] = frozenset()) -> dict[str, Any]:
+def require_valid(raw: Mapping[str, Any],
+                  extra_keys: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Canonical inputs, or ``ValidationError`` listing every problem."""
     canonical, failures = normalise_inputs(raw, extra_keys)
     if failures:

@@ -59,7 +59,9 @@ def test_equivalent_inputs_diff_to_nothing(old: dict[str, Any], new: dict[str, A
         ({"env": ["A=1"]}, {}, []),
     ],
 )
-def test_changes_update_or_replace(old: dict[str, Any], new: dict[str, Any], replaces: list[str]) -> None:
+def test_changes_update_or_replace(
+    old: dict[str, Any], new: dict[str, Any], replaces: list[str]
+) -> None:
     result = diff(state_for(**old), **new)
     assert result.changes is True
     assert result.replaces == replaces

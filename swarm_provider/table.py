@@ -1,0 +1,52 @@
+"""The shape of a field table: what one row says about one resource input.
+
+Every resource (service, network, secret, config) has one table of ``Field`` rows;
+validation, spec building, read-back and diffing iterate over it generically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Compare = Literal["value", "list", "set", "map", "keyed"]
+"""How two canonical values differ: a scalar, an ordered list, an unordered set of
+strings, a string map, or a list of records identified by a key (mounts by target)."""
+
+Origin = Literal["docker-py", "extra", "internal"]
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    path: tuple[str, ...]
+    normalise: Callable[[Any], Any]
+    compare: Compare
+    doc: str
+    replace: bool | Callable[[Any, Any], bool] = False
+    secret: bool = False
+    origin: Origin = "docker-py"
+    key: str = ""
+    """For ``keyed`` rows: the record key that identifies an item."""
+
+    @property
+    def engine_path(self) -> str:
+        return ".".join(self.path)
+
+    def forces_replacement(self, old: Any, new: Any) -> bool:
+        if callable(self.replace):
+            return self.replace(old, new)
+        return self.replace
+
+
+Table = Sequence[Field]
+
+
+def nested_paths(table: Table, field: Field) -> list[tuple[str, ...]]:
+    """Paths of other rows that live inside this row's value (pids_limit in resources)."""
+    depth = len(field.path)
+    return [
+        other.path[depth:]
+        for other in table
+        if other is not field and len(other.path) > depth and other.path[:depth] == field.path
+    ]
