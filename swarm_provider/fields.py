@@ -48,8 +48,9 @@ FIELDS: tuple[Field, ...] = (
     Field("container_labels", (*_C, "Labels"), n.string_map, "map",
           doc="Labels on the containers (not the service). Changing them redeploys tasks."),
     Field("endpoint_spec", ("EndpointSpec",), n.endpoint_spec, "keyed", key="TargetPort",
-          doc="Endpoint mode (vip/dnsrr) and published ports: an EndpointSpec, "
-              "{published: target} or PortConfig dicts (list for tcp+udp on one port)."),
+          doc="Endpoint mode (vip/dnsrr) and published ports: an EndpointSpec, or a dict "
+              'whose "Ports" is {published: target | (target, proto, mode)} or a list of '
+              "PortConfig dicts (the list form can publish one port for tcp and udp)."),
     Field("env", (*_C, "Env"), n.env, "set", secret=True,
           doc='Environment: {"KEY": "value"} or ["KEY=value"]. Values are redacted in '
               "errors; pass secrets as pulumi secrets or, better, Swarm secrets."),

@@ -36,18 +36,20 @@ class SwarmService(Resource, module="swarm", name="Service"):
     input in its canonical Engine form.
     """
 
+    # Output types stay loose: during a preview an input may still be a dict holding
+    # unknowns, and the SDK checks declared output types.
     service_id: pulumi.Output[str]
-    version: pulumi.Output[int]
-    created_at: pulumi.Output[str]
-    updated_at: pulumi.Output[str]
-    spec: pulumi.Output[dict[str, Any]]
-    endpoint: pulumi.Output[dict[str, Any]]
-    name: pulumi.Output[str]
-    image: pulumi.Output[str]
-    mode: pulumi.Output[dict[str, Any]]
-    env: pulumi.Output[list[str] | None]
-    labels: pulumi.Output[dict[str, str] | None]
-    networks: pulumi.Output[list[dict[str, Any]] | None]
+    version: pulumi.Output[Any]
+    created_at: pulumi.Output[Any]
+    updated_at: pulumi.Output[Any]
+    spec: pulumi.Output[Any]
+    endpoint: pulumi.Output[Any]
+    name: pulumi.Output[Any]
+    image: pulumi.Output[Any]
+    mode: pulumi.Output[Any]
+    env: pulumi.Output[Any]
+    labels: pulumi.Output[Any]
+    networks: pulumi.Output[Any]
 
     def __init__(
         self,

@@ -46,3 +46,12 @@ def test_rows_are_unique_documented_and_engine_shaped() -> None:
 
 def test_only_name_and_mode_force_replacement() -> None:
     assert {f.name for f in FIELDS if f.replace} == {"name", "mode"}
+
+
+def test_generated_input_docs_are_current() -> None:
+    from pathlib import Path
+
+    from swarm_provider.docs import render
+
+    path = Path(__file__).resolve().parents[2] / "docs" / "inputs.md"
+    assert path.read_text() == render(), "run: python -m swarm_provider.docs > docs/inputs.md"
