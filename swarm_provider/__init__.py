@@ -4,6 +4,7 @@ Flow: ``fields`` (the table) -> ``validate`` -> ``spec`` -> ``engine`` -> ``stat
 (read back) -> ``diff``; ``provider`` orchestrates, ``service`` is the resource class.
 """
 
+from .objects import SwarmConfig, SwarmNetwork, SwarmSecret
 from .service import SwarmService
 
-__all__ = ["SwarmService"]
+__all__ = ["SwarmService", "SwarmNetwork", "SwarmSecret", "SwarmConfig"]

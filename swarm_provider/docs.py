@@ -7,6 +7,7 @@ the tables disagree, so the docs cannot drift from the code.
 from __future__ import annotations
 
 from .fields import FIELDS
+from .object_fields import CONFIG, NETWORK_FIELDS, SECRET
 from .table import Table
 
 _COMPARE = {
@@ -43,7 +44,12 @@ def render() -> str:
         "# Inputs\n\nGenerated from the field tables by `python -m swarm_provider.docs`; "
         "do not edit by hand.\n\n"
     )
-    return header + render_table("SwarmService", FIELDS)
+    return header + "\n".join([
+        render_table("SwarmService", FIELDS),
+        render_table("SwarmNetwork", NETWORK_FIELDS),
+        render_table("SwarmSecret", SECRET.table),
+        render_table("SwarmConfig", CONFIG.table),
+    ])
 
 
 if __name__ == "__main__":

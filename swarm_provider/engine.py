@@ -8,6 +8,7 @@ service and quotes the engine, chained from docker's exception.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import threading
@@ -20,7 +21,7 @@ from typing import Any
 import docker
 from docker.errors import APIError, DockerException, NotFound
 
-from .errors import EngineError, service_label
+from .errors import EngineError, object_label, service_label
 
 MIN_API_VERSION = (1, 41)
 _CLIENTS: dict[Connection, docker.DockerClient] = {}
@@ -90,19 +91,17 @@ def _tls_config(connection: Connection) -> docker.tls.TLSConfig:
 
 
 @contextmanager
-def engine_errors(action: str, name: str | None = None,
-                  service_id: str | None = None) -> Iterator[None]:
-    """Turn docker-py errors into EngineError naming the service and quoting the engine."""
+def engine_errors(action: str, name: str | None = None, service_id: str | None = None,
+                  kind: str = "service") -> Iterator[None]:
+    """Turn docker-py errors into EngineError naming the object and quoting the engine."""
+    label = object_label(kind, name, service_id)
     try:
         yield
     except APIError as exc:
         said = exc.explanation or str(exc)
-        status = exc.status_code
-        raise EngineError(
-            f"{action} {service_label(name, service_id)} failed: engine said {status} {said}"
-        ) from exc
+        raise EngineError(f"{action} {label} failed: engine said {exc.status_code} {said}") from exc
     except DockerException as exc:
-        raise EngineError(f"{action} {service_label(name, service_id)} failed: {exc}") from exc
+        raise EngineError(f"{action} {label} failed: {exc}") from exc
 
 
 def is_out_of_sequence(exc: BaseException) -> bool:
@@ -162,9 +161,16 @@ def remove_service(api: docker.APIClient, service_id: str, name: str | None,
             raise
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
-        if not list_tasks(api, service_id, name):
+        if not _tasks_of_removed(api, service_id, name):
             return
         time.sleep(0.2)
+
+
+def _tasks_of_removed(api: docker.APIClient, service_id: str, name: str | None) -> list[Any]:
+    """Tasks left by a removed service: the engine's ``service`` filter answers 404 once the
+    service is gone, so filter the whole task list by ServiceID instead."""
+    with engine_errors("listing tasks of", name, service_id):
+        return [t for t in api.tasks() if t.get("ServiceID") == service_id]
 
 
 def list_tasks(api: docker.APIClient, service_id: str, name: str | None = None,
@@ -190,3 +196,160 @@ def network_ids(api: docker.APIClient, targets: list[str]) -> dict[str, str]:
             if not isinstance(exc.__cause__, NotFound):
                 raise
     return resolved
+
+
+# --- networks, secrets and configs as resources ------------------------------------------
+
+
+def connection_from_config(config: Any) -> Connection:
+    """The engine connection from stack config (``swarm:dockerHost``, ``swarm:tls*``)."""
+    return Connection(
+        host=config.get("swarm:dockerHost") or "",
+        tls_ca=config.get("swarm:tlsCaCert") or "",
+        tls_cert=config.get("swarm:tlsCert") or "",
+        tls_key=config.get("swarm:tlsKey") or "",
+        tls_verify=(config.get("swarm:tlsVerify") or "true").lower() != "false",
+    )
+
+
+def object_errors(action: str, kind: str, name: str | None = None,
+                  object_id: str | None = None) -> Any:
+    """``engine_errors`` for a network, secret or config (``kind``)."""
+    return engine_errors(action, name, object_id, kind)
+
+
+def is_not_found(exc: BaseException) -> bool:
+    cause = exc.__cause__ if isinstance(exc, EngineError) else exc
+    return isinstance(cause, NotFound)
+
+
+def is_in_use(exc: BaseException) -> bool:
+    """The engine refused a delete because a service, task or container still uses it."""
+    cause = exc.__cause__ if isinstance(exc, EngineError) else exc
+    said = str(getattr(cause, "explanation", "") or "")
+    return isinstance(cause, APIError) and ("in use" in said or "active endpoints" in said)
+
+
+def _object_or_none(read: Any) -> dict[str, Any] | None:
+    try:
+        return dict(read())
+    except EngineError as exc:
+        if is_not_found(exc):
+            return None
+        raise
+
+
+def create_network(api: docker.APIClient, spec: Mapping[str, Any]) -> str:
+    with object_errors("creating", "network", spec.get("Name")):
+        reply = api._result(api._post_json(api._url("/networks/create"), data=dict(spec)), True)
+    return str(reply["Id"])
+
+
+def inspect_network(api: docker.APIClient, network_id: str) -> dict[str, Any] | None:
+    """The network as the engine reports it, or None if gone."""
+    def read() -> Any:
+        with object_errors("inspecting", "network", None, network_id):
+            return api.inspect_network(network_id)
+    return _object_or_none(read)
+
+
+def find_network(api: docker.APIClient, name: str) -> dict[str, Any] | None:
+    """The network with exactly this name (the engine's name filter matches substrings)."""
+    with object_errors("looking up", "network", name):
+        matches = api.networks(names=[name])
+    exact = [n for n in matches if n["Name"] == name]
+    return dict(exact[0]) if exact else None
+
+
+def remove_network(api: docker.APIClient, network_id: str, name: str | None) -> None:
+    """Remove the network (already gone is fine); EngineError otherwise (see is_in_use)."""
+    try:
+        with object_errors("removing", "network", name, network_id):
+            api.remove_network(network_id)
+    except EngineError as exc:
+        if not is_not_found(exc):
+            raise
+
+
+def network_users(api: docker.APIClient, network_id: str) -> list[str]:
+    """Who keeps a network busy: services attached to it, their live tasks, containers."""
+    with object_errors("listing users of", "network", None, network_id):
+        services = {s["ID"]: s for s in api.services()}
+        tasks = api.tasks(filters={"desired-state": "running"})
+    users = []
+    for service in services.values():
+        spec = service["Spec"]
+        attached = spec.get("TaskTemplate", {}).get("Networks") or spec.get("Networks") or []
+        if any(entry.get("Target") == network_id for entry in attached):
+            users.append(service_label(spec["Name"], service["ID"]))
+    for task in tasks:
+        attachments = task.get("NetworksAttachments") or []
+        if any(a.get("Network", {}).get("ID") == network_id for a in attachments):
+            owner = services.get(task.get("ServiceID", ""))
+            label = service_label(owner["Spec"]["Name"] if owner else None, task.get("ServiceID"))
+            if label not in users:
+                users.append(f"a task of {label}")
+    live = inspect_network(api, network_id) or {}
+    for container in (live.get("Containers") or {}).values():
+        users.append(f"container {container.get('Name')!r}")
+    return users
+
+
+_OBJECT_URLS = {"secret": "/secrets", "config": "/configs"}
+
+
+def create_swarm_object(api: docker.APIClient, kind: str, spec: Mapping[str, Any]) -> str:
+    """Create a secret or config (``kind``) from its complete Engine spec (Data in base64)."""
+    url = api._url(f"{_OBJECT_URLS[kind]}/create")
+    with object_errors("creating", kind, spec.get("Name")):
+        reply = api._result(api._post_json(url, data=dict(spec)), True)
+    return str(reply["ID"])
+
+
+def inspect_swarm_object(api: docker.APIClient, kind: str, object_id: str) -> dict[str, Any] | None:
+    """The secret or config as the engine stores it (secrets without Data), or None."""
+    def read() -> Any:
+        with object_errors("inspecting", kind, None, object_id):
+            return api._result(api._get(api._url(_OBJECT_URLS[kind] + "/{0}", object_id)), True)
+    return _object_or_none(read)
+
+
+def find_swarm_object(api: docker.APIClient, kind: str, name: str) -> dict[str, Any] | None:
+    """The secret or config with exactly this name (the name filter matches prefixes)."""
+    params = {"filters": json.dumps({"name": [name]})}
+    with object_errors("looking up", kind, name):
+        matches = api._result(api._get(api._url(_OBJECT_URLS[kind]), params=params), True)
+    exact = [o for o in matches if o["Spec"]["Name"] == name]
+    return dict(exact[0]) if exact else None
+
+
+def update_swarm_object(api: docker.APIClient, kind: str, object_id: str, version: int,
+                        spec: Mapping[str, Any]) -> None:
+    """POST the spec at ``version``; the engine accepts label changes only."""
+    url = api._url(_OBJECT_URLS[kind] + "/{0}/update", object_id)
+    with object_errors("updating", kind, spec.get("Name"), object_id):
+        api._raise_for_status(api._post_json(url, data=dict(spec), params={"version": version}))
+
+
+def remove_swarm_object(api: docker.APIClient, kind: str, object_id: str, name: str | None) -> None:
+    """Remove the secret or config (already gone is fine); see is_in_use."""
+    url = api._url(_OBJECT_URLS[kind] + "/{0}", object_id)
+    try:
+        with object_errors("removing", kind, name, object_id):
+            api._raise_for_status(api._delete(url))
+    except EngineError as exc:
+        if not is_not_found(exc):
+            raise
+
+
+def swarm_object_users(api: docker.APIClient, kind: str, object_id: str) -> list[str]:
+    """The services whose spec references this secret or config (what blocks its removal)."""
+    key, id_key = ("Secrets", "SecretID") if kind == "secret" else ("Configs", "ConfigID")
+    with object_errors("listing users of", kind, None, object_id):
+        services = api.services()
+    users = []
+    for service in services:
+        container = service["Spec"].get("TaskTemplate", {}).get("ContainerSpec", {})
+        if any(ref.get(id_key) == object_id for ref in container.get(key) or []):
+            users.append(service_label(service["Spec"]["Name"], service["ID"]))
+    return users

@@ -67,7 +67,11 @@ def field_message(
     return f"{message} [{hint}]" if hint else message
 
 
+def object_label(kind: str, name: str | None, object_id: str | None) -> str:
+    """How errors name an engine object: ``service 'web' (id abc123)``."""
+    label = f"{kind} {name!r}" if name else kind
+    return f"{label} (id {object_id[:12]})" if object_id else label
+
+
 def service_label(name: str | None, service_id: str | None) -> str:
-    """How errors name a service: ``service 'web' (id abc123)``."""
-    label = f"service {name!r}" if name else "service"
-    return f"{label} (id {service_id[:12]})" if service_id else label
+    return object_label("service", name, service_id)

@@ -467,10 +467,11 @@ _CONDITIONS = {"none", "on-failure", "any"}
 
 
 def restart_policy(value: Any) -> dict[str, Any] | None:
-    """RestartPolicy; a missing condition is ``any`` (the engine's), explicit zeros are kept.
+    """RestartPolicy; a missing condition is ``any`` (the engine's default).
 
-    Delay, MaxAttempts and Window are pointers in the engine: 0 is stored and differs
-    from "unset" (Delay unset means 5 s), so they are never folded away.
+    Delay and Window are pointers in the engine: an explicit 0 is stored and differs from
+    "unset" (Delay unset means 5 s), so it is kept. MaxAttempts always comes back, 0 when
+    unset, and 0 means unlimited either way, so 0 folds away.
     """
     if value is None:
         return None
@@ -485,7 +486,7 @@ def restart_policy(value: Any) -> dict[str, Any] | None:
         if raw is not None:
             out[key] = duration_ns(raw)
     attempts = _pick(source, "MaxAttempts")
-    if attempts is not None:
+    if attempts:
         out["MaxAttempts"] = _count(attempts, "MaxAttempts")
     return out
 
@@ -836,3 +837,89 @@ def ulimits(value: Any) -> list[dict[str, Any]] | None:
             raise FieldValueError(f"ulimit {name}: soft {soft_i} exceeds hard {hard_i}")
         out.append({"Name": _text(name), "Soft": soft_i, "Hard": hard_i})
     return sorted(out, key=lambda u: u["Name"]) or None
+
+
+# --- networks, secrets and configs -----------------------------------------------------
+
+_NETWORK_SCOPES = {"local", "global", "swarm"}
+
+
+def network_driver(value: Any) -> str:
+    """Network driver; unset means ``overlay``, the driver services can use across nodes."""
+    return text(value) or "overlay"
+
+
+def network_scope(value: Any) -> str | None:
+    name = text(value)
+    if name is not None and name not in _NETWORK_SCOPES:
+        raise FieldValueError(f"must be one of {sorted(_NETWORK_SCOPES)}")
+    return name
+
+
+def ipam(value: Any) -> dict[str, Any] | None:
+    """IPAM: ``docker.types.IPAMConfig`` (Engine keys), or ``{driver, pool_configs, options}``.
+
+    Pools are ``IPAMPool`` dicts or ``{subnet, iprange, gateway, aux_addresses}``; the
+    ``default`` driver and empty parts fold away, pools are sorted by subnet.
+    """
+    if value is None:
+        return None
+    source = _map(value, "an IPAMConfig or mapping")
+    if any(str(k).lower() == "pool_configs" for k in source):
+        _only_keys(source, {"driver", "pool_configs", "options"}, "IPAM config")
+        source = {"Driver": _pick(source, "driver"), "Config": _pick(source, "pool_configs"),
+                  "Options": _pick(source, "options")}
+    _only_keys(source, {"Driver", "Config", "Options"}, "IPAM config")
+    driver = _pick(source, "Driver")
+    out = {
+        "Driver": None if driver == "default" else driver,
+        "Config": sorted((_ipam_pool(p) for p in _seq(_pick(source, "Config") or [], "pools")),
+                         key=lambda p: (p.get("Subnet", ""), p.get("IPRange", ""))),
+        "Options": string_map(_pick(source, "Options")),
+    }
+    return _prune(out) or None
+
+
+def _ipam_pool(item: Any) -> dict[str, Any]:
+    source = _map(item, "an IPAMPool or mapping")
+    if any(str(k).lower() == "aux_addresses" for k in source):
+        source = {**source, "AuxiliaryAddresses": _pick(source, "aux_addresses")}
+        source = {k: v for k, v in source.items() if str(k).lower() != "aux_addresses"}
+    _only_keys(source, {"Subnet", "IPRange", "Gateway", "AuxiliaryAddresses"}, "IPAM pool")
+    pool = {key: _pick(source, key) for key in ("Subnet", "IPRange", "Gateway")}
+    return _prune({**{k: v and _text(v) for k, v in pool.items()},
+                   "AuxiliaryAddresses": string_map(_pick(source, "AuxiliaryAddresses"))})
+
+
+def named_driver(value: Any) -> dict[str, Any] | None:
+    """A driver by name with options: a secret ``Driver`` (``docker.types.DriverConfig``) or
+    a ``Templating`` driver. Accepts ``"golang"``, ``{"name": ..., "options": {...}}``."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = {"Name": value}
+    source = _map(value, "a driver name or {Name, Options} mapping")
+    _only_keys(source, {"Name", "Options"}, "driver")
+    name = text(_pick(source, "Name"))
+    options = string_map(_pick(source, "Options"))
+    if name is None:
+        if options:
+            raise FieldValueError("a driver with Options needs a Name")
+        return None
+    return _prune({"Name": name, "Options": options})
+
+
+def file_data(value: Any) -> str | None:
+    """Secret or config content, as text. ``""`` stays distinct from "not set"; bytes must
+    be UTF-8 (Pulumi inputs carry text, not bytes)."""
+    if value is None:
+        return None
+    if isinstance(value, (bytes, bytearray)):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FieldValueError("is not UTF-8 text",
+                                  "binary content can't be a Pulumi input") from exc
+    if not isinstance(value, str):
+        raise FieldValueError("must be a string")
+    return value

@@ -41,14 +41,7 @@ class ServiceProvider(ResourceProvider):
         self.connection = engine.Connection()
 
     def configure(self, req: ConfigureRequest) -> None:
-        config = req.config
-        self.connection = engine.Connection(
-            host=config.get("swarm:dockerHost") or "",
-            tls_ca=config.get("swarm:tlsCaCert") or "",
-            tls_cert=config.get("swarm:tlsCert") or "",
-            tls_key=config.get("swarm:tlsKey") or "",
-            tls_verify=(config.get("swarm:tlsVerify") or "true").lower() != "false",
-        )
+        self.connection = engine.connection_from_config(req.config)
 
     # --- pure steps (no engine call: previews work without a swarm) -------------------
 

@@ -19,7 +19,6 @@ folder and the project's virtualenv).
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -29,67 +28,14 @@ from pulumi import automation as auto
 
 from swarm_provider._smoke import ECHO_TYPE
 
-REPO = Path(__file__).resolve().parents[2]
-PLUGINS = ("pulumi-language-python", "pulumi-language-python-exec", "pulumi-resource-pulumi-python")
-TIMEOUT = 300
+from . import pulumi_helpers as helpers
 
-
-def _pulumi() -> str:
-    found = shutil.which("pulumi")
-    if not found:
-        pytest.fail(
-            "the Pulumi CLI is not on PATH: run the tests with the env of `scripts/testbed env`, "
-            'or `export PATH="$(scripts/pulumi-cli):$PATH"`',
-            pytrace=False,
-        )
-    bindir = Path(found).resolve().parent
-    missing = [p for p in PLUGINS if not os.access(bindir / p, os.X_OK)]
-    if missing:
-        pytest.fail(
-            f"{found} has no {', '.join(missing)} next to it; "
-            "run scripts/pulumi-cli to install them",
-            pytrace=False,
-        )
-    return found
-
-
-def _venv_options() -> dict[str, str]:
-    """runtime.options for Pulumi.yaml: the virtualenv of the interpreter running the tests."""
-    if sys.prefix != sys.base_prefix:
-        return {"virtualenv": sys.prefix}
-    return {}
-
-
-def _yaml_runtime(options: dict[str, str]) -> str:
-    if not options:
-        return "runtime: python\n"
-    lines = ["runtime:", "  name: python", "  options:"]
-    lines += [f"    {k}: {v}" for k, v in options.items()]
-    return "\n".join(lines) + "\n"
-
-
-@pytest.fixture
-def pulumi_env(tmp_path: Path) -> dict[str, str]:
-    """Env vars for the CLI: a private PULUMI_HOME and file:// backend in tmp_path."""
-    _pulumi()
-    home = tmp_path / "pulumi-home"
-    state = tmp_path / "state"
-    home.mkdir()
-    state.mkdir()
-    pythonpath = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
-    return {
-        "PULUMI_HOME": str(home),
-        "PULUMI_BACKEND_URL": f"file://{state}",
-        "PULUMI_CONFIG_PASSPHRASE": "smoke-test-passphrase",
-        "PULUMI_SKIP_UPDATE_CHECK": "true",
-        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-        # The interpreter for the language host itself, and for the provider shim and
-        # policy packs when no virtualenv is configured (inline programs).
-        "PULUMI_PYTHON_CMD": sys.executable,
-        # The provider process imports swarm_provider._smoke even if the package
-        # is not installed in the virtualenv.
-        "PYTHONPATH": pythonpath,
-    }
+pulumi_env = helpers.pulumi_env  # the fixture
+_pulumi = helpers.pulumi_cli
+_venv_options = helpers.venv_options
+_yaml_runtime = helpers.yaml_runtime
+_changes = helpers.changes
+TIMEOUT = helpers.TIMEOUT
 
 
 PROGRAM = """\
@@ -118,11 +64,6 @@ def _write_program(directory: Path, name: str) -> Path:
     (directory / "Pulumi.yaml").write_text(f"name: {name}\n" + _yaml_runtime(_venv_options()))
     (directory / "__main__.py").write_text(PROGRAM)
     return directory
-
-
-def _changes(summary) -> dict[str, int]:
-    """An OpMap / resource_changes dict with plain string keys."""
-    return {str(getattr(k, "value", k)): v for k, v in (summary or {}).items()}
 
 
 def _journal(path: Path) -> list[str]:

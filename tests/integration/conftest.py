@@ -1,0 +1,55 @@
+"""Fixtures for tests against the real swarm (scripts/testbed up; env from `testbed env`)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import docker
+import pytest
+
+from swarm_provider.provider import ServiceProvider
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> docker.DockerClient:
+    try:
+        client = docker.from_env(version="auto")
+        info = client.info()
+    except docker.errors.DockerException as exc:
+        pytest.fail(f"no Docker engine at {os.environ.get('DOCKER_HOST')}: {exc}; "
+                    "run `eval \"$(scripts/testbed env)\"` after `scripts/testbed up`")
+    if not info.get("Swarm", {}).get("ControlAvailable"):
+        pytest.fail("the engine is not a swarm manager; run scripts/testbed up")
+    return client
+
+
+@pytest.fixture(scope="session")
+def test_image() -> str:
+    image = os.environ.get("SWARM_TEST_IMAGE")
+    if not image:
+        pytest.fail("SWARM_TEST_IMAGE is not set; use the env from scripts/testbed env")
+    return image
+
+
+@pytest.fixture
+def unique() -> Iterator[callable]:  # type: ignore[valid-type]
+    """A factory of unique, DNS-valid names for this test."""
+    suffix = uuid.uuid4().hex[:6]
+    yield lambda stem: f"{stem}-{suffix}"
+
+
+@pytest.fixture
+def provider() -> ServiceProvider:
+    return ServiceProvider()
+
+
+@pytest.fixture
+def services_cleanup(docker_client: docker.DockerClient) -> Iterator[list[str]]:
+    """Names of services to remove after the test, whatever happened."""
+    names: list[str] = []
+    yield names
+    for service in docker_client.services.list():
+        if service.name in names:
+            service.remove()
