@@ -1,0 +1,41 @@
+"""Read-back and diff against inspect JSON recorded from a real engine (golden/record.py).
+
+The recorded engine output carries what the engine adds on its own (Isolation default,
+CredentialSpec null, empty SELinux fields, MaxFailureRatio 0, Mode for a minimal spec,
+the owner label): none of it may show as a difference from the inputs that made it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from swarm_provider.provider import ServiceProvider
+from swarm_provider.state import live_fields, outputs
+
+GOLDEN = sorted((Path(__file__).parent / "golden").glob("*.json"))
+
+
+def load(path: Path) -> dict[str, Any]:
+    record: dict[str, Any] = json.loads(path.read_text())
+    return record
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=lambda p: p.stem)
+def test_recorded_service_diffs_to_nothing_against_its_inputs(path: Path) -> None:
+    record = load(path)
+    provider = ServiceProvider()
+    checked = provider.check({}, {**record["inputs"], "owner": f"golden/{path.stem}"})
+    assert checked.failures == []
+    state = outputs(record["inspect"], live_fields(record["inspect"], {}), {})
+    result = provider.diff(state["service_id"], state, checked.inputs)
+    assert result.changes is False
+    for name, value in checked.inputs.items():
+        assert state[name] == value, name
+
+
+def test_golden_files_exist() -> None:
+    assert {p.stem for p in GOLDEN} >= {"minimal", "full", "global-job"}
