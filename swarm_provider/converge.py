@@ -1,116 +1,441 @@
 """Wait until a service really runs: tasks converged, then stable for the monitor window.
 
-Mirrors ``docker service create --detach=false`` (up-to-date tasks counted per slot,
-node or job iteration; a stability window of UpdateConfig.Monitor, 5 s by default) but
-with a timeout, every mode, and failed or rolled-back updates reported as failures.
+``wait`` mirrors ``docker service create/update --detach=false`` (cli/command/service/
+progress/progress.go at v20.10) and goes further: every mode, a timeout, failed and rolled
+back updates as errors with the tasks' reasons and logs, and no needless waiting.
+
+One poll (every ``POLL_SECONDS``) is one service inspect plus one task list filtered on
+``service`` and the engine's ``_up-to-date`` filter (only tasks of the current spec); the
+global modes add a node list, cached ``NODE_CACHE_SECONDS``. ``tasks.assess`` counts the
+work (see there for how, and how it differs from the CLI). Then:
+
+- **Converged** (every slot running, every eligible node running, every completion of the
+  current job iteration done) starts a stability window of ``UpdateConfig.Monitor`` (5 s
+  when unset), as the CLI does; any regression restarts it. Jobs have no window. Neither
+  has an update that changed nothing the tasks run (only service labels, UpdateConfig,
+  RollbackConfig...): the engine keeps the tasks and sets no UpdateStatus, so there is
+  nothing to watch. An update the engine reports ``completed`` is done at once: the engine
+  has already watched its last tasks for a monitor period.
+- **Failed update** (UpdateStatus ``paused``, ``rollback_paused``, ``rollback_completed``,
+  or ``rollback_started``, after which we keep waiting for the rollback's outcome):
+  ``ConvergenceError`` with the engine's message, the failed tasks and the last log lines
+  of one of them. The docker CLI exits 0 after an automatic rollback; we don't.
+- **Stuck**: the last ``tasks.SAME_ERROR_ATTEMPTS`` tasks of a slot failed with the same
+  error (a missing image, an unknown user, a command that exits), or every task failed and
+  the restart policy starts no new one. Fails at once rather than at the timeout. While
+  the engine's updater is running an update whose FailureAction is pause or rollback, it
+  is left to decide (its verdict is the better report).
+- **Timeout** (the ``timeout`` input, else ``default_timeout``): every unfinished slot or
+  node with its task's state, desired state, error and node.
+
+``wait_created`` removes a service whose first wait failed: Pulumi records nothing when a
+dynamic provider's ``create`` raises, so a service left behind would be unmanaged.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from . import engine
-from .errors import ConvergenceError, service_label
-from .normalise import mode_kind
+from pulumi.runtime.rpc import contains_unknowns
 
-POLL_SECONDS = 0.25
+from . import engine, tasks
+from .diff import diff_fields
+from .errors import ConvergenceError, EngineError, service_label
+from .fields import FIELDS_BY_NAME
+from .progress import Report, reporter
+
+POLL_SECONDS = 0.2
+NODE_CACHE_SECONDS = 3.0
 DEFAULT_MONITOR_NS = 5_000_000_000
-FAILED_UPDATE_STATES = {"paused", "rollback_started", "rollback_paused", "rollback_completed"}
-_TERMINAL = {"complete", "shutdown", "failed", "rejected", "remove", "orphaned"}
+DEFAULT_STOP_GRACE_NS = 10_000_000_000
+LOG_LINES = 10
+
+FAILED_UPDATE_STATES = frozenset({"paused", "rollback_started", "rollback_paused",
+                                  "rollback_completed"})
+RESUMABLE_UPDATE_STATES = frozenset({"updating", "paused", "rollback_paused"})
+"""An update in these states was left unfinished (a failed or timed-out ``pulumi up``)."""
+
+BASE_TIMEOUT = 60.0
+START_ALLOWANCE = 30.0
+"""Seconds per batch of tasks to create and start a container (an image pull, a slow
+entrypoint) on top of the stop grace period, monitor and delay of the update config."""
+JOB_WAVE_ALLOWANCE = 120.0
+"""Seconds per wave of MaxConcurrent job tasks: a job's run time is unknowable, so the
+default is generous; set ``timeout`` for long jobs."""
+EXHAUSTED_GRACE = 1.5
+"""How long "no task left to run" must persist before failing: a replicated job creates
+its next tasks only after the last ones finished."""
+
+_TASK_PARTS = frozenset({"TaskTemplate", "EndpointSpec", "Mode"})
 
 
-def wait(api: Any, service_id: str, canonical: Mapping[str, Any],
-         options: Mapping[str, Any]) -> None:
-    """Block until converged; ConvergenceError on failure, rollback or timeout."""
+@dataclass(frozen=True)
+class Change:
+    """What the provider just did to the service, which tells ``wait`` how to read it."""
+
+    own_update: bool
+    """UpdateStatus speaks of our update: we just POSTed one (the engine reset the status),
+    or one of the wanted spec, left by a ``pulumi up`` that timed out, is still running."""
+    redeploys: bool
+    """The tasks change (task template, endpoint, mode): watch them for a monitor window."""
+
+
+CREATED = Change(own_update=False, redeploys=True)
+UNCHANGED = Change(own_update=False, redeploys=False)
+
+
+def redeploys(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
+    """Whether going from ``current`` to ``wanted`` canonical rows touches the tasks."""
+    changed = diff_fields(current, wanted).changed
+    return any(FIELDS_BY_NAME[name].path[0] in _TASK_PARTS for name in changed)
+
+
+def check_options(news: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field, message) failures for the ``wait`` and ``timeout`` inputs."""
+    failures: list[tuple[str, str]] = []
+    wait_value, timeout = news.get("wait"), news.get("timeout")
+    if contains_unknowns(wait_value) or contains_unknowns(timeout):
+        return failures  # a preview: checked again once known
+    if wait_value is not None and not isinstance(wait_value, bool):
+        failures.append(("wait", f"wait: must be true or false; got {wait_value!r}"))
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                or not 0 < timeout < 86_400 * 7):
+        failures.append(("timeout", f"timeout: must be a number of seconds above 0; got "
+                                    f"{timeout!r} [e.g. 300]"))
+    return failures
+
+
+# --- the default timeout -----------------------------------------------------------------
+
+
+def _seconds(value: Any, default_ns: int) -> float:
+    return float(default_ns if value is None else value) / 1e9
+
+
+def default_timeout(spec: Mapping[str, Any], nodes: int = 1,
+                    config_key: str = "UpdateConfig") -> float:
+    """Seconds to allow for a live ``spec`` to converge (``config_key`` RollbackConfig for
+    a rollback): ``BASE_TIMEOUT`` plus, per batch of ``Parallelism`` tasks (1 when no
+    config is stored, 0 = all at once), the stop grace period, the monitor window, the
+    delay and ``START_ALLOWANCE``. ``nodes`` is the node count for global modes. Jobs:
+    ``JOB_WAVE_ALLOWANCE`` per wave of MaxConcurrent tasks."""
+    kind = tasks.mode_kind(spec)
+    if kind == "ReplicatedJob":
+        job = (spec.get("Mode") or {}).get("ReplicatedJob") or {}
+        waves = math.ceil(tasks.total_completions(spec) / int(job.get("MaxConcurrent") or 1))
+        return BASE_TIMEOUT + waves * JOB_WAVE_ALLOWANCE
+    if kind == "GlobalJob":
+        return BASE_TIMEOUT + JOB_WAVE_ALLOWANCE
+    units = tasks.replicas(spec) if kind == "Replicated" else max(nodes, 1)
+    config = spec.get(config_key)
+    parallelism = 1 if config is None else int(config.get("Parallelism") or 0)
+    batches = math.ceil(units / parallelism) if parallelism else 1
+    container = (spec.get("TaskTemplate") or {}).get("ContainerSpec") or {}
+    per_batch = (_seconds(container.get("StopGracePeriod"), DEFAULT_STOP_GRACE_NS)
+                 + _seconds((config or {}).get("Monitor"), DEFAULT_MONITOR_NS)
+                 + _seconds((config or {}).get("Delay"), 0) + START_ALLOWANCE)
+    return BASE_TIMEOUT + max(batches, 1) * per_batch
+
+
+def monitor_seconds(spec: Mapping[str, Any]) -> float:
+    return _seconds((spec.get("UpdateConfig") or {}).get("Monitor") or None, DEFAULT_MONITOR_NS)
+
+
+def failure_action(spec: Mapping[str, Any]) -> str:
+    return str((spec.get("UpdateConfig") or {}).get("FailureAction") or "pause")
+
+
+# --- the guard for updates left unfinished --------------------------------------------------
+
+
+def resumes_unfinished_update(live: Mapping[str, Any], previous: Mapping[str, Any] | None,
+                              current: Mapping[str, Any], recorded: Mapping[str, Any]) -> bool:
+    """Whether the live service is an update, still unfinished, on top of what the state
+    records: what a ``pulumi up`` leaves when its update paused or timed out (Pulumi keeps
+    the old outputs when a dynamic provider's ``update`` raises).
+
+    ``previous``, ``current`` and ``recorded`` are canonical rows of the live
+    ``PreviousSpec``, the live ``Spec`` and the state. Either the update is ``updating``,
+    ``paused`` or ``rollback_paused`` with the recorded spec as its PreviousSpec, or its
+    PreviousSpec is the live spec itself: ``_post_update`` retries a paused update by sending
+    its spec again, after which the engine records that spec as its own previous one, and
+    sets no status at all when every slot already runs it (and keeps failing).
+    """
+    if previous is None:
+        return False
+    if not diff_fields(current, previous).has_changes:
+        return True
+    status = (live.get("UpdateStatus") or {}).get("State")
+    return status in RESUMABLE_UPDATE_STATES and not diff_fields(recorded, previous).has_changes
+
+
+# --- the wait --------------------------------------------------------------------------------
+
+
+def wait(api: Any, service_id: str, canonical: Mapping[str, Any], options: Mapping[str, Any],
+         change: Change = CREATED, report: Report | None = None) -> None:
+    """Block until the service converged and stayed so; ``ConvergenceError`` otherwise."""
     if options.get("wait") is False:
         return
     name = canonical.get("name")
-    kind = mode_kind(canonical.get("mode"))
-    timeout = float(options.get("timeout") or default_timeout(canonical))
-    monitor = 0.0 if kind.endswith("Job") else _monitor_seconds(canonical)
-    deadline = time.monotonic() + timeout
-    stable_since: float | None = None
-    tasks: list[dict[str, Any]] = []
-    while time.monotonic() < deadline:
-        service = engine.inspect_service(api, service_id)
-        if service is None:
-            raise ConvergenceError(f"{service_label(name, service_id)} disappeared while waiting")
-        status = (service.get("UpdateStatus") or {})
-        if status.get("State") in FAILED_UPDATE_STATES:
+    _Wait(api, service_id, name, options.get("timeout"), change,
+          report or reporter(str(name or service_id))).run()
+
+
+def wait_created(api: Any, service_id: str, canonical: Mapping[str, Any],
+                 options: Mapping[str, Any], report: Report | None = None) -> None:
+    """``wait`` after a create; on failure the service is removed, and the error says so."""
+    try:
+        wait(api, service_id, canonical, options, CREATED, report)
+    except ConvergenceError as exc:
+        label = service_label(canonical.get("name"), service_id)
+        try:
+            engine.remove_service(api, service_id, canonical.get("name"), wait_seconds=30)
+        except EngineError as removal:
             raise ConvergenceError(
-                f"{service_label(name, service_id)}: update {status['State']}: "
-                f"{status.get('Message', '')}{_task_errors(api, service_id, name)}"
-            )
-        tasks = engine.list_tasks(api, service_id, name, up_to_date=True)
-        done, wanted = _progress(api, service, tasks)
-        if done >= wanted and (status.get("State") in (None, "completed") or kind.endswith("Job")):
-            stable_since = stable_since or time.monotonic()
-            if time.monotonic() - stable_since >= monitor:
+                f"{exc}\n{label} could not be removed after the failed create ({removal}); "
+                "remove it by hand, or run `pulumi up` again: the owner label lets the next "
+                "create take it over") from removal
+        # Not chained: the CLI prints every exception of a chain, so the message twice.
+        raise ConvergenceError(
+            f"{exc}\n{label} was removed, so nothing is left unmanaged: fix the inputs and run "
+            "`pulumi up` again") from None
+
+
+class _Wait:
+    """One wait: the poll loop and what it remembers between polls."""
+
+    def __init__(self, api: Any, service_id: str, name: str | None, timeout: Any,
+                 change: Change, report: Report) -> None:
+        self.api = api
+        self.service_id = service_id
+        self.name = name
+        self.label = service_label(name, service_id)
+        self.change = change
+        self.report = report
+        self.started = time.monotonic()
+        self.timeout = float(timeout) if timeout else None
+        self.deadline: float | None = None
+        self.stable_since: float | None = None
+        self.exhausted_since: float | None = None
+        self.saw_updating = False
+        self.rolling_back: str | None = None
+        self.nodes: list[dict[str, Any]] | None = None
+        self.nodes_read = 0.0
+        self.assessment: tasks.Assessment | None = None
+        self.since = 0.0
+        """Engine time of our update: older task failures belong to an earlier attempt."""
+
+    def run(self) -> None:
+        while True:
+            poll_started = time.monotonic()
+            service = engine.inspect_service(self.api, self.service_id)
+            if service is None:
+                raise ConvergenceError(f"{self.label} was removed while waiting for it")
+            spec = service.get("Spec") or {}
+            kind = tasks.mode_kind(spec)
+            if self.deadline is None:
+                if self.change.own_update:
+                    self.since = tasks.engine_time(service.get("UpdatedAt"))
+                nodes = len(self._nodes()) if kind in ("Global", "GlobalJob") else 1
+                self.timeout = self.timeout or default_timeout(spec, nodes)
+                self.deadline = self.started + self.timeout
+            if self._update_failed(service):
+                raise self._failed_update_error(service)
+            if self.rolling_back is None:
+                remaining = self._poll_tasks(service, kind)
+                if remaining is None:
+                    return
+            else:
+                remaining = POLL_SECONDS
+            now = time.monotonic()
+            if now >= self.deadline:
+                raise self._timeout_error(service)
+            pause = min(remaining, POLL_SECONDS) - (now - poll_started)
+            time.sleep(max(0.0, min(pause, self.deadline - now)))
+
+    # --- one poll -------------------------------------------------------------------------
+
+    def _poll_tasks(self, service: Mapping[str, Any], kind: str) -> float | None:
+        """Assess the tasks; None when done, else how long the stability window still runs."""
+        spec = service.get("Spec") or {}
+        status = (service.get("UpdateStatus") or {}).get("State")
+        up_to_date = engine.list_tasks(self.api, self.service_id, self.name, up_to_date=True)
+        nodes = self._nodes() if kind in ("Global", "GlobalJob") else None
+        view = tasks.assess(service, up_to_date, nodes, self.since)
+        self.assessment = view
+        now = time.monotonic()
+        if not view.converged:
+            if self.stable_since is not None:
+                self.report(f"{view.summary()}: a task failed, waiting again")
+            else:
+                self.report(view.summary())
+            self.stable_since = None
+            self._check_stuck(view, spec, status, now)
+            return POLL_SECONDS
+        self.exhausted_since = None
+        if self.change.own_update and status == "completed":
+            return None  # the engine watched the new tasks for its monitor period already
+        window = self._window(spec, view)
+        if self.stable_since is None:
+            self.stable_since = now
+            if window > 0:
+                self.report(f"{view.summary()}; waiting {window:g}s for them to stay up")
+        remaining = self.stable_since + window - now
+        if remaining <= 0:
+            self.report(view.summary())
+            return None
+        return remaining
+
+    def _window(self, spec: Mapping[str, Any], view: tasks.Assessment) -> float:
+        if view.job or view.wanted == 0:
+            return 0.0
+        if not (self.change.redeploys or self.saw_updating):
+            return 0.0
+        return monitor_seconds(spec)
+
+    def _update_failed(self, service: Mapping[str, Any]) -> bool:
+        """Track UpdateStatus; True once it says our update failed for good."""
+        status = service.get("UpdateStatus") or {}
+        state = status.get("State")
+        if state == "updating":
+            self.saw_updating = True
+        if state in ("paused", "rollback_paused"):
+            return True  # nothing converges while an update is paused, whoever paused it
+        if not self.change.own_update or state not in FAILED_UPDATE_STATES:
+            return False
+        if state == "rollback_completed":
+            return True
+        if self.rolling_back is None:  # rollback_started: wait (bounded) for its outcome
+            self.rolling_back = str(status.get("Message") or "update rolled back")
+            self.report(f"update failed, the engine is rolling back: {self.rolling_back}")
+            spec = service.get("Spec") or {}
+            allowance = default_timeout(spec, len(self.nodes or []) or 1, "RollbackConfig")
+            self.deadline = max(self.deadline or 0.0, time.monotonic() + allowance)
+        return False
+
+    def _check_stuck(self, view: tasks.Assessment, spec: Mapping[str, Any],
+                     status: str | None, now: float) -> None:
+        if status in ("updating", "rollback_started") and failure_action(spec) != "continue":
+            return  # the engine's updater decides: pause or roll back, and says why
+        reason = view.stuck()
+        if reason is None:
+            exhausted = view.exhausted()
+            if exhausted is None:
+                self.exhausted_since = None
                 return
+            self.exhausted_since = self.exhausted_since or now
+            if now - self.exhausted_since < EXHAUSTED_GRACE:
+                return
+            reason = exhausted
+        raise ConvergenceError(
+            f"{self.label} cannot converge ({view.summary()}): {reason}"
+            f"{self._failed_tasks_text(view_tasks(view))}")
+
+    def _nodes(self) -> list[dict[str, Any]]:
+        now = time.monotonic()
+        if self.nodes is None or now - self.nodes_read > NODE_CACHE_SECONDS:
+            self.nodes = engine.list_nodes(self.api)
+            self.nodes_read = now
+        return self.nodes
+
+    # --- error messages -----------------------------------------------------------------
+
+    def _node_names(self) -> dict[str, str]:
+        try:
+            nodes = self._nodes()
+        except EngineError:
+            return {}
+        return {str(n.get("ID")): tasks.hostname(n) for n in nodes}
+
+    def _failed_update_error(self, service: Mapping[str, Any]) -> ConvergenceError:
+        status = service.get("UpdateStatus") or {}
+        state = status.get("State")
+        message = str(status.get("Message") or "")
+        spec = service.get("Spec") or {}
+        if state == "rollback_completed":
+            why = f": {self.rolling_back}" if self.rolling_back else ""
+            head = (f"update of {self.label} failed and the engine rolled it back{why} "
+                    f"({message}). The service runs its previous spec again, which is what "
+                    "the state records: the next preview shows your change again")
+        elif state == "paused":
+            head = (f"update of {self.label} paused: {message}. The service keeps the new spec "
+                    "(partly deployed) while the state still records the previous one: fix the "
+                    "inputs and run `pulumi up` again (it updates the service from there), or "
+                    "`pulumi refresh` to record what is live")
+        else:  # rollback_paused
+            head = (f"update of {self.label} failed and its rollback paused too: {message}"
+                    + (f" (rollback after: {self.rolling_back})" if self.rolling_back else "")
+                    + ". Run `pulumi refresh` to record what is live, then `pulumi up`")
+        since = tasks.engine_time(status.get("StartedAt"))
+        every = engine.list_tasks(self.api, self.service_id, self.name)
+        failed = [t for t in every if tasks.state_of(t) in tasks.failure_states(
+            tasks.is_job(tasks.mode_kind(spec))) and tasks.created(t) >= since]
+        return ConvergenceError(head + self._failed_tasks_text(failed))
+
+    def _timeout_error(self, service: Mapping[str, Any]) -> ConvergenceError:
+        view = self.assessment
+        names = self._node_names()
+        lines = []
+        if self.rolling_back is not None:
+            head = (f"update of {self.label} failed ({self.rolling_back}) and its rollback did "
+                    f"not finish within the timeout ({self.timeout:g}s)")
         else:
-            stable_since = None
-        time.sleep(POLL_SECONDS)
-    raise ConvergenceError(
-        f"{service_label(name, service_id)} did not converge within {timeout:.0f}s"
-        f"{_describe_tasks(tasks)}"
-    )
+            summary = view.summary() if view else "no task seen"
+            head = f"{self.label} did not converge within {self.timeout:g}s ({summary})"
+        if view is not None:
+            for group in view.unfinished():
+                current = group.current
+                lines.append(tasks.describe(current, names, group.label) if current
+                             else f"{group.label}: no task yet")
+            if view.missing and not view.unfinished():
+                lines.append(f"{view.missing} slot(s) or node(s) have no task yet")
+            if view.converged and self.stable_since is not None:
+                lines.append("all running, but not yet for the whole monitor window")
+        text = head + (";\nunfinished:\n  - " + "\n  - ".join(lines) if lines else "")
+        if self.change.own_update:
+            text += ("\nThe engine goes on applying the new spec; the state still records the "
+                     "previous one. Run `pulumi up` again to wait for it, or raise `timeout`.")
+        else:
+            text += "\nRaise `timeout` (seconds) if the work is legitimately slower."
+        return ConvergenceError(text)
+
+    def _failed_tasks_text(self, failed: list[dict[str, Any]]) -> str:
+        """The failed tasks, newest first, and the last log lines of the newest one that
+        had a container."""
+        if not failed:
+            return ""
+        failed = sorted(failed, key=tasks.created, reverse=True)
+        names = self._node_names()
+        lines = [tasks.describe(t, names) for t in failed[:5]]
+        text = "\nfailed tasks (newest first):\n  - " + "\n  - ".join(lines)
+        if len(failed) > 5:
+            text += f"\n  - ... and {len(failed) - 5} more"
+        with_container = [t for t in failed
+                          if ((t.get("Status") or {}).get("ContainerStatus") or {})
+                          .get("ContainerID")]
+        if with_container:
+            text += self._logs_text(with_container[0])
+        return text
+
+    def _logs_text(self, task: Mapping[str, Any]) -> str:
+        task_id = str(task.get("ID"))
+        tty = bool(((task.get("Spec") or {}).get("ContainerSpec") or {}).get("TTY"))
+        try:
+            lines = engine.task_logs(self.api, task_id, LOG_LINES, tty)
+        except EngineError as exc:
+            return f"\n(no logs of task {task_id[:12]}: {exc})"
+        if not lines:
+            return f"\ntask {task_id[:12]} wrote no log lines"
+        shown = [line[:300] for line in lines]
+        what = "log line" if len(shown) == 1 else f"{len(shown)} log lines"
+        return f"\nlast {what} of task {task_id[:12]}:\n  | " + "\n  | ".join(shown)
 
 
-def _progress(api: Any, service: Mapping[str, Any], tasks: list[dict[str, Any]]) -> tuple[int, int]:
-    mode = service["Spec"].get("Mode", {})
-    live = [t for t in tasks if t.get("DesiredState") not in _TERMINAL]
-    if "Replicated" in mode:
-        slots = {t.get("Slot") for t in live if t["Status"]["State"] == "running"}
-        return len(slots), int(mode["Replicated"].get("Replicas", 1))
-    if "Global" in mode:
-        nodes = {t.get("NodeID") for t in live if t["Status"]["State"] == "running"}
-        return len(nodes), max(1, _active_nodes(api, service))
-    iteration = (service.get("JobStatus") or {}).get("JobIteration", {}).get("Index")
-    current = [t for t in tasks if (t.get("JobIteration") or {}).get("Index") == iteration]
-    complete = sum(1 for t in current if t["Status"]["State"] == "complete")
-    if "ReplicatedJob" in mode:
-        return complete, int(mode["ReplicatedJob"].get("TotalCompletions", 1))
-    return complete, max(1, _active_nodes(api, service))
-
-
-def _active_nodes(api: Any, service: Mapping[str, Any]) -> int:
-    nodes = api.nodes()
-    return sum(1 for node in nodes if node["Status"]["State"] != "down"
-               and node["Spec"].get("Availability", "active") == "active")
-
-
-def _monitor_seconds(canonical: Mapping[str, Any]) -> float:
-    config = canonical.get("update_config") or {}
-    return float(config.get("Monitor") or DEFAULT_MONITOR_NS) / 1e9
-
-
-def default_timeout(canonical: Mapping[str, Any]) -> float:
-    """Grace period + monitor per batch of ``parallelism`` tasks, plus delays, plus slack."""
-    mode = canonical.get("mode") or {}
-    replicas = int(mode.get("Replicated", {}).get("Replicas", 1) or 1)
-    config = canonical.get("update_config") or {}
-    parallelism = int(config.get("Parallelism", 1) or replicas)
-    batches = -(-replicas // max(parallelism, 1))
-    grace = float(canonical.get("stop_grace_period") or 10e9) / 1e9
-    delay = float(config.get("Delay") or 0) / 1e9
-    return 60.0 + batches * (grace + _monitor_seconds(canonical) + delay + 5.0)
-
-
-def _task_errors(api: Any, service_id: str, name: str | None) -> str:
-    return _describe_tasks(engine.list_tasks(api, service_id, name))
-
-
-def _describe_tasks(tasks: list[dict[str, Any]]) -> str:
-    lines = []
-    for task in sorted(tasks, key=lambda t: t.get("UpdatedAt", ""), reverse=True)[:8]:
-        status = task.get("Status", {})
-        exit_code = status.get("ContainerStatus", {}).get("ExitCode")
-        line = f"task {task['ID'][:12]} {status.get('State')}"
-        if status.get("Err"):
-            line += f": {status['Err']}"
-        if exit_code:
-            line += f" (exit code {exit_code})"
-        lines.append(line)
-    return ("; tasks: " + "; ".join(lines)) if lines else ""
+def view_tasks(view: tasks.Assessment) -> list[dict[str, Any]]:
+    """The failed tasks of an assessment's unfinished groups."""
+    return [dict(t) for g in view.unfinished() for t in g.failures(view.job, view.since)]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import docker
+import requests
 from docker.errors import APIError, DockerException, NotFound
 
 from .errors import EngineError, object_label, service_label
@@ -55,12 +56,17 @@ def client(connection: Connection) -> docker.DockerClient:
 
 def _connect(connection: Connection) -> docker.DockerClient:
     try:
+        # A placeholder version makes no request, so the CA fix applies before the first.
+        placeholder = ".".join(str(p) for p in MIN_API_VERSION)
         if connection.host:
-            tls = _tls_config(connection) if connection.tls_cert else False
-            made = docker.DockerClient(base_url=connection.host, tls=tls, version="auto")
+            tls = _tls_config(connection) if connection.tls_cert or connection.tls_ca else False
+            made = docker.DockerClient(base_url=connection.host, tls=tls, version=placeholder)
         else:
-            made = docker.from_env(version="auto")
-    except DockerException as exc:
+            made = docker.from_env(version=placeholder)
+        _keep_engine_ca(made)
+        # What version="auto" does: speak the engine's own API version.
+        made.api._version = str(made.api.version(api_version=False)["ApiVersion"])
+    except (DockerException, requests.exceptions.RequestException) as exc:
         where = connection.describe()
         raise EngineError(f"cannot reach the Docker engine at {where}: {exc}") from exc
     version = tuple(int(p) for p in made.api.api_version.split("."))
@@ -73,6 +79,18 @@ def _connect(connection: Connection) -> docker.DockerClient:
     return made
 
 
+def _keep_engine_ca(made: docker.DockerClient) -> None:
+    """Verify the engine against the CA it was given, whatever the environment says.
+
+    requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override a session's CA file on every
+    request, so with either set (common on CI runners) a TLS engine signed by its own CA
+    fails verification. With a CA file configured, the client ignores the environment
+    (proxy variables included; the engine connection has its own settings).
+    """
+    if isinstance(made.api.verify, str):
+        made.api.trust_env = False
+
+
 def _tls_config(connection: Connection) -> docker.tls.TLSConfig:
     folder = tempfile.mkdtemp(prefix="swarm-provider-tls-")
     paths = {}
@@ -83,8 +101,12 @@ def _tls_config(connection: Connection) -> docker.tls.TLSConfig:
             with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as handle:
                 handle.write(pem)
             paths[name] = path
+    if ("cert.pem" in paths) != ("key.pem" in paths):
+        raise EngineError("swarm:tlsCert and swarm:tlsKey go together: set both or neither")
+    # A CA alone verifies the server without a client certificate.
+    client_cert = (paths["cert.pem"], paths["key.pem"]) if "key.pem" in paths else None
     return docker.tls.TLSConfig(
-        client_cert=(paths["cert.pem"], paths["key.pem"]),
+        client_cert=client_cert,
         ca_cert=paths.get("ca.pem"),
         verify=connection.tls_verify and "ca.pem" in paths,
     )
@@ -167,10 +189,15 @@ def remove_service(api: docker.APIClient, service_id: str, name: str | None,
 
 
 def _tasks_of_removed(api: docker.APIClient, service_id: str, name: str | None) -> list[Any]:
-    """Tasks left by a removed service: the engine's ``service`` filter answers 404 once the
-    service is gone, so filter the whole task list by ServiceID instead."""
+    """Tasks of a removed service whose container may still run: the engine's ``service``
+    filter answers 404 once the service is gone, so filter the whole task list by ServiceID
+    instead. Tasks already ended (``complete``, ``failed``...) hold nothing: job services
+    leave theirs behind for minutes (moby/moby#42789), so waiting for them would only time
+    out."""
+    ended = {"complete", "shutdown", "failed", "rejected", "remove", "orphaned"}
     with engine_errors("listing tasks of", name, service_id):
-        return [t for t in api.tasks() if t.get("ServiceID") == service_id]
+        return [t for t in api.tasks() if t.get("ServiceID") == service_id
+                and t.get("Status", {}).get("State") not in ended]
 
 
 def list_tasks(api: docker.APIClient, service_id: str, name: str | None = None,
@@ -180,6 +207,55 @@ def list_tasks(api: docker.APIClient, service_id: str, name: str | None = None,
         filters["_up-to-date"] = "true"
     with engine_errors("listing tasks of", name, service_id):
         return [dict(t) for t in api.tasks(filters=filters)]
+
+
+def list_nodes(api: docker.APIClient) -> list[dict[str, Any]]:
+    """Every node of the swarm (status, availability, role, labels, platform, hostname)."""
+    with engine_errors("listing nodes for", None, None, "swarm"):
+        return [dict(n) for n in api.nodes()]
+
+
+def task_logs(api: docker.APIClient, task_id: str, tail: int, tty: bool = False,
+              timeout: float = 10.0) -> list[str]:
+    """The last ``tail`` lines a task's container wrote (stdout and stderr, interleaved as
+    the engine sends them). A TTY task's log is one raw stream, not multiplexed frames."""
+    url = api._url("/tasks/{0}/logs", task_id)
+    params = {"stdout": 1, "stderr": 1, "tail": tail, "timestamps": 0, "follow": 0}
+    with engine_errors("reading logs of task", task_id[:12], None, "task"):
+        reply = api._get(url, params=params, stream=False, timeout=timeout)
+        raw = api._get_result_tty(False, reply, tty)
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
+    return text.splitlines()[-tail:]
+
+
+def list_services(api: docker.APIClient, filters: Mapping[str, Any] | None = None,
+                  status: bool | None = None) -> list[dict[str, Any]]:
+    """``GET /services`` as docker-py's ``ServiceCollection.list(filters, status)`` sends it
+    (``status=True`` adds ServiceStatus: running and desired task counts)."""
+    with engine_errors("listing", None, None, "services"):
+        return [dict(s) for s in api.services(filters=dict(filters or {}), status=status)]
+
+
+def tasks(api: docker.APIClient, filters: Mapping[str, Any],
+          name: str | None = None, service_id: str | None = None) -> list[dict[str, Any]]:
+    """``GET /tasks`` with any filters (``service``, ``desired-state``, ``node``, ...)."""
+    with engine_errors("listing tasks of", name, service_id):
+        return [dict(t) for t in api.tasks(filters=dict(filters))]
+
+
+def service_logs(api: docker.APIClient, service_id: str, name: str | None, *, tty: bool,
+                 tail: int | str = "all", stdout: bool = True, stderr: bool = True,
+                 timestamps: bool = False, since: int = 0) -> str:
+    """The service's logs as text, gathered from every node (``json-file``/``journald``).
+
+    Unlike docker-py's ``Service.logs()``, both streams default to on (docker-py sends
+    neither and the engine answers 500), and a TTY service's stream, which docker-py
+    yields one byte at a time, is joined like any other.
+    """
+    with engine_errors("reading logs of", name, service_id):
+        chunks = api.service_logs(service_id, stdout=stdout, stderr=stderr, tail=tail,
+                                  timestamps=timestamps, since=since, is_tty=tty)
+        return b"".join(chunks).decode("utf-8", errors="replace")
 
 
 # --- networks ----------------------------------------------------------------------------

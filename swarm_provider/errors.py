@@ -42,6 +42,10 @@ class ConflictError(EngineError):
     """The live service changed outside Pulumi since the state was written."""
 
 
+class NotFoundError(EngineError):
+    """No service has that name or id (``swarm_provider.lookup``)."""
+
+
 class ConvergenceError(EngineError):
     """The service did not reach its desired state (failed, rolled back, timed out)."""
 

@@ -28,8 +28,9 @@ from .spec import build_spec
 from .state import live_fields, outputs
 from .validate import normalise_inputs, require_valid
 
-OPTIONS = frozenset({"wait", "timeout"})
-"""Provider options that are inputs but not part of the spec (see converge)."""
+OPTIONS = frozenset({"wait", "timeout", "adopt"})
+"""Provider options that are inputs but not part of the spec (see converge; ``adopt``
+makes ``create`` take over an existing service of that name, see ``_adopt``)."""
 
 _RETRIES = 5
 
@@ -47,6 +48,7 @@ class ServiceProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         canonical, failures = normalise_inputs(news, OPTIONS)
+        failures += converge.check_options(news)
         if failures:
             return CheckResult(news, [CheckFailure(name, message) for name, message in failures])
         inputs = {k: v for k, v in canonical.items() if v is not None}
@@ -67,13 +69,20 @@ class ServiceProvider(ResourceProvider):
         canonical = require_valid(props, OPTIONS)
         api = engine.client(self.connection).api
         spec = build_spec(canonical)
+        existing = engine.find_service(api, canonical["name"]) if props.get("adopt") else None
+        if existing is not None:
+            service_id = str(existing["ID"])
+            change = self._adopt(api, existing, canonical, spec)
+            # Not removed if it fails to converge: the service was there before us.
+            converge.wait(api, service_id, canonical, props, change)
+            return CreateResult(service_id, self._outputs(api, service_id, canonical, props))
         try:
             service_id = engine.create_service(api, spec)
         except EngineError as exc:
             if not engine.is_name_conflict(exc):
                 raise
             service_id = self._adopt_interrupted(api, canonical, spec, exc)
-        converge.wait(api, service_id, canonical, props)
+        converge.wait_created(api, service_id, canonical, props)  # removes it if it fails
         return CreateResult(service_id, self._outputs(api, service_id, canonical, props))
 
     def _adopt_interrupted(self, api: Any, canonical: dict[str, Any], spec: dict[str, Any],
@@ -96,20 +105,58 @@ class ServiceProvider(ResourceProvider):
         self._post_update(api, existing["ID"], spec, expected=None)
         return str(existing["ID"])
 
+    def _adopt(self, api: Any, existing: dict[str, Any], canonical: dict[str, Any],
+               spec: dict[str, Any]) -> converge.Change:
+        """``adopt=True``: manage the service that already has this name, without recreating it.
+
+        It is updated in place to the declared spec and labelled as ours. Nothing is sent
+        when it already matches; when only our owner label is missing, its own spec is
+        sent back with the label added, so the task template is untouched and no task
+        restarts. A service another Pulumi resource owns, or one whose mode kind differs
+        (the engine can't change it in place), is refused.
+        """
+        service_id = str(existing["ID"])
+        label = service_label(canonical["name"], service_id)
+        labels = existing["Spec"].get("Labels") or {}
+        owner = labels.get(OWNER_LABEL)
+        if owner is not None and owner != canonical.get("owner"):
+            raise EngineError(
+                f"cannot adopt {label}: Pulumi resource {owner!r} manages it; remove it from "
+                "that stack first (`pulumi state delete`), then drop the label with "
+                f"`docker service update --label-rm {OWNER_LABEL} {canonical['name']}`"
+            )
+        current = live_fields(existing, self._network_names(api, canonical))
+        drift = diff_fields(current, canonical)
+        if drift.replaces:
+            changes = ", ".join(f"{k} ({drift.details[k]})" for k in drift.replaces)
+            raise EngineError(
+                f"cannot adopt {label} in place: {changes} would need a new service; declare "
+                "what it has (see swarm_provider.lookup.get_service) or remove it first"
+            )
+        if drift.changed == ["owner"]:
+            spec = {**existing["Spec"], "Labels": {**labels, OWNER_LABEL: canonical["owner"]}}
+        return self._post_update(api, service_id, spec, expected=None, wanted=canonical)
+
     def update(self, service_id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         canonical = require_valid(news, OPTIONS)
         api = engine.client(self.connection).api
-        self._post_update(api, service_id, build_spec(canonical), expected=olds, wanted=canonical)
-        converge.wait(api, service_id, canonical, news)
+        change = self._post_update(api, service_id, build_spec(canonical), expected=olds,
+                                   wanted=canonical)
+        converge.wait(api, service_id, canonical, news, change)
         return UpdateResult(self._outputs(api, service_id, canonical, news))
 
     def _post_update(self, api: Any, service_id: str, spec: dict[str, Any],
-                     expected: dict[str, Any] | None, wanted: dict[str, Any] | None = None) -> None:
+                     expected: dict[str, Any] | None,
+                     wanted: dict[str, Any] | None = None) -> converge.Change:
         """POST the full spec, guarded by the version index recorded in state.
 
         If the live version moved since the state was written, the update goes ahead
-        only when the live spec still equals the state (the engine's own bookkeeping
-        moved the index); otherwise someone changed the service and we refuse.
+        only when the live spec equals the state (the engine's own bookkeeping moved the
+        index), equals the wanted spec (nothing to send), or is an update still unfinished
+        on top of the state: what a ``pulumi up`` whose update paused or timed out leaves,
+        since Pulumi keeps the old outputs when ``update`` raises. Otherwise someone changed
+        the service and we refuse. A paused update whose spec already is the wanted one is
+        POSTed again as it is: the engine then restarts the rolling update.
         """
         name = spec.get("Name")
         for _attempt in range(_RETRIES):
@@ -119,10 +166,21 @@ class ServiceProvider(ResourceProvider):
                     f"{service_label(name, service_id)} no longer exists; run `pulumi refresh` "
                     "to drop it from the state, then `pulumi up` to create it again"
                 )
-            current = live_fields(live, self._network_names(api, expected or {}))
-            if expected is not None and live["Version"]["Index"] != expected.get("version"):
+            names = self._network_names(api, expected or wanted or {})
+            current = live_fields(live, names)
+            status = (live.get("UpdateStatus") or {}).get("State")
+            paused = status in ("paused", "rollback_paused")
+            if wanted is not None and not diff_fields(current, wanted).has_changes:
+                if status == "updating":  # left by a `pulumi up` that timed out: wait for it
+                    return converge.Change(own_update=True, redeploys=True)
+                if not paused:
+                    return converge.UNCHANGED  # a POST would only churn PreviousSpec
+            elif expected is not None and live["Version"]["Index"] != expected.get("version"):
                 drift = diff_fields(expected, current)
-                if drift.has_changes:
+                previous = (live_fields({"Spec": live["PreviousSpec"]}, names)
+                            if live.get("PreviousSpec") else None)
+                if drift.has_changes and not converge.resumes_unfinished_update(
+                        live, previous, current, expected):
                     changes = ", ".join(f"{k} ({drift.details[k]})" for k in drift.changed)
                     raise ConflictError(
                         f"{service_label(name, service_id)} was changed outside Pulumi since "
@@ -130,14 +188,14 @@ class ServiceProvider(ResourceProvider):
                         f"{live['Version']['Index']}: {changes}); run `pulumi refresh` to "
                         "accept or review that change, then `pulumi up` again"
                     )
-            if wanted is not None and not diff_fields(current, wanted).has_changes:
-                return  # live already matches: a POST would only churn PreviousSpec
             try:
                 engine.update_service(api, service_id, live["Version"]["Index"], spec)
-                return
             except EngineError as exc:
                 if not engine.is_out_of_sequence(exc):
                     raise
+                continue
+            redeploys = wanted is None or paused or converge.redeploys(current, wanted)
+            return converge.Change(own_update=True, redeploys=redeploys)
         raise EngineError(
             f"updating {service_label(name, service_id)} kept failing with 'update out of "
             f"sequence' after {_RETRIES} fresh reads; something else is writing to it"

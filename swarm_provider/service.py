@@ -101,11 +101,15 @@ class SwarmService(Resource, module="swarm", name="Service"):
         force_update: pulumi.Input[int] | None = None,
         wait: pulumi.Input[bool] | None = None,
         timeout: pulumi.Input[float] | None = None,
+        adopt: pulumi.Input[bool] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a service. ``name`` defaults to the resource name (with the stack's
         ``swarm:namePrefix``). ``wait=False`` returns without waiting for convergence;
-        ``timeout`` (seconds) bounds the wait (default derived from the spec)."""
+        ``timeout`` (seconds) bounds the wait (default derived from the spec).
+        ``adopt=True``: if a service of that name already exists (made with the docker CLI,
+        say), the create takes it over in place instead of failing: no new service, and
+        no task restart when it already matches (docs/usage.md, "Adopting")."""
         inputs = {key: value for key, value in locals().items() if key in _INPUT_NAMES}
         inputs["name"] = name if name is not None else default_name(resource_name)
         inputs["owner"] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"

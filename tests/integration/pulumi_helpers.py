@@ -89,3 +89,55 @@ def pulumi_env(tmp_path: Path) -> dict[str, str]:
 def changes(summary: Any) -> dict[str, int]:
     """An OpMap / resource_changes dict with plain string keys."""
     return {str(getattr(k, "value", k)): v for k, v in (summary or {}).items()}
+
+
+def copy_project(source: Path, tmp_path: Path) -> Path:
+    """A copy of a project folder that keeps a `virtualenv: ../../.venv` working: the copy
+    sits two levels down in tmp_path, next to a `.venv` link to the test's interpreter."""
+    target = tmp_path / "projects" / source.name
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+    venv = tmp_path / ".venv"
+    if not venv.exists():
+        venv.symlink_to(sys.prefix, target_is_directory=True)
+    return target
+
+
+def swarm_leftovers(client: Any, prefix: str) -> list[str]:
+    """Services, networks, secrets and configs whose name starts with ``prefix``."""
+    found = [f"service {s.name}" for s in client.services.list(filters={"name": prefix})
+             if s.name.startswith(prefix)]
+    found += [f"network {n.name}" for n in client.networks.list(names=[prefix])
+              if n.name.startswith(prefix)]
+    found += [f"secret {s.name}" for s in client.secrets.list(filters={"name": prefix})
+              if s.name.startswith(prefix)]
+    found += [f"config {c.name}" for c in client.configs.list(filters={"name": prefix})
+              if c.name.startswith(prefix)]
+    return found
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now (for host-mode publishing on the manager)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def export_at_rest(project: Path, env: dict[str, str], stack: str) -> str:
+    """`pulumi stack export` as stored: secrets stay ciphertext (the Automation API's
+    ``export_stack()`` passes --show-secrets)."""
+    import subprocess
+
+    exported = subprocess.run(
+        [pulumi_cli(), "stack", "export", "--stack", stack, "--non-interactive"],
+        cwd=project, env={**os.environ, **env}, capture_output=True, text=True,
+        timeout=TIMEOUT, check=True)
+    return exported.stdout
+
+
+def assert_absent(where: str, text: str, *values: str) -> None:
+    """None of ``values`` occurs in ``text``; on failure show where it was found."""
+    for value in values:
+        at = text.find(value)
+        assert at < 0, f"{value!r} is in plaintext in {where}: ...{text[max(0, at - 300):at + 80]}"

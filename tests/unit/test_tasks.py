@@ -1,0 +1,214 @@
+"""tasks.assess: how converged a service is, from recorded and hand-made engine JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from swarm_provider import tasks
+
+GOLDEN = sorted((Path(__file__).parent / "golden" / "convergence").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=lambda p: p.stem)
+def test_recorded_situations(path: Path) -> None:
+    record = json.loads(path.read_text())
+    expect = record["expect"]
+    view = tasks.assess(record["service"], record["tasks"], record["nodes"])
+    assert (view.done, view.wanted, view.converged) == (
+        expect["done"], expect["wanted"], expect["converged"])
+    stuck = view.stuck()
+    assert (stuck is not None) == ("stuck" in expect), stuck
+    if stuck is not None:
+        assert expect["stuck"] in stuck
+    exhausted = view.exhausted()
+    assert (exhausted is not None) == ("exhausted" in expect), exhausted
+    if exhausted is not None:
+        assert expect["exhausted"] in exhausted
+
+
+# --- hand-made situations -------------------------------------------------------------------
+
+SECOND = 1_000_000_000
+
+
+def task(slot: int | None = 1, desired: str = "running", state: str = "running",
+         node: str = "n1", at: int = 0, err: str = "", exit_code: int = 0,
+         iteration: int | None = None) -> dict[str, Any]:
+    status: dict[str, Any] = {"State": state, "ContainerStatus": {"ExitCode": exit_code}}
+    if err:
+        status["Err"] = err
+    made: dict[str, Any] = {
+        "ID": f"task{slot}{at:03d}{state}", "DesiredState": desired, "Status": status,
+        "NodeID": node, "CreatedAt": f"2024-01-01T00:00:{at:02d}.123456789Z",
+    }
+    if slot is not None:
+        made["Slot"] = slot
+    if iteration is not None:
+        made["JobIteration"] = {"Index": iteration}
+    return made
+
+
+def node(node_id: str, role: str = "worker", state: str = "ready",
+         availability: str = "active", labels: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"ID": node_id, "Spec": {"Role": role, "Availability": availability,
+                                    "Labels": labels or {}},
+            "Status": {"State": state},
+            "Description": {"Hostname": f"host-{node_id}",
+                            "Platform": {"OS": "linux", "Architecture": "x86_64"},
+                            "Engine": {"Labels": {"zone": "a"}}}}
+
+
+def service(mode: dict[str, Any], constraints: list[str] | None = None,
+            iteration: int | None = None) -> dict[str, Any]:
+    template: dict[str, Any] = {"ContainerSpec": {"Image": "busybox"}}
+    if constraints:
+        template["Placement"] = {"Constraints": constraints}
+    made: dict[str, Any] = {"Spec": {"Mode": mode, "TaskTemplate": template}}
+    if iteration is not None:
+        made["JobStatus"] = {"JobIteration": {"Index": iteration}}
+    return made
+
+
+REPLICATED_3 = service({"Replicated": {"Replicas": 3}})
+
+
+@pytest.mark.parametrize(("case", "task_list", "done"), [
+    ("all running", [task(1), task(2), task(3)], 3),
+    ("one still starting", [task(1), task(2), task(3, state="starting")], 2),
+    # A restart: the failed task wants shutdown, its replacement (desired ready) speaks.
+    ("restart pending", [task(1), task(2), task(3, "shutdown", "failed", at=1),
+                         task(3, "ready", "ready", at=2)], 2),
+    # start-first: the old task still runs, but only up-to-date tasks are listed.
+    ("desired shutdown does not count", [task(1), task(2), task(3, "shutdown")], 2),
+    ("a slot being removed is not wanted", [task(1), task(2), task(3), task(4, "remove")], 3),
+])
+def test_replicated_counts_one_task_per_slot(case: str, task_list: list[dict[str, Any]],
+                                             done: int) -> None:
+    view = tasks.assess(REPLICATED_3, task_list)
+    assert (view.done, view.wanted) == (done, 3), case
+    assert view.converged == (done == 3)
+
+
+def test_a_slot_without_any_task_is_missing() -> None:
+    view = tasks.assess(REPLICATED_3, [task(1), task(2)])
+    assert view.done == 2 and view.missing == 1 and not view.converged
+
+
+def test_zero_replicas_are_converged_at_once() -> None:
+    assert tasks.assess(service({"Replicated": {"Replicas": 0}}), []).converged
+
+
+@pytest.mark.parametrize(("constraints", "eligible"), [
+    (None, {"m", "w1", "w2"}),
+    (["node.role==worker"], {"w1", "w2"}),
+    (["node.role != worker"], {"m"}),
+    (["node.hostname==HOST-W1"], {"w1"}),  # values compare case-insensitively
+    (["node.labels.disk==ssd"], {"w2"}),
+    (["node.labels.Disk==ssd"], set()),  # label names are case-sensitive
+    (["node.labels.disk!=ssd"], {"m", "w1"}),
+    (["engine.labels.zone==a", "node.platform.os==linux"], {"m", "w1", "w2"}),
+    (["node.id==w1"], {"w1"}),
+])
+def test_global_eligible_nodes_follow_swarmkit_constraints(
+    constraints: list[str] | None, eligible: set[str]
+) -> None:
+    nodes = [node("m", role="manager"), node("w1"), node("w2", labels={"disk": "ssd"}),
+             node("down", state="down"), node("drained", availability="drain"),
+             node("paused", availability="pause")]
+    view = tasks.assess(service({"Global": {}}, constraints), [], nodes)
+    assert {g.label.removeprefix("node host-") for g in view.groups} == eligible
+    assert view.wanted == len(eligible) and view.missing == len(eligible)
+
+
+def test_global_trusts_a_node_holding_a_task_over_an_unreadable_constraint() -> None:
+    nodes = [node("w1"), node("w2")]
+    view = tasks.assess(service({"Global": {}}, ["node.ip==10.0.0.1"]),
+                        [task(None, node="w2")], nodes)
+    assert (view.done, view.wanted) == (1, 1)
+
+
+def test_global_counts_running_tasks_per_node() -> None:
+    nodes = [node("w1"), node("w2")]
+    view = tasks.assess(service({"Global": {}}),
+                        [task(None, node="w1"), task(None, node="w2", state="preparing")], nodes)
+    assert (view.done, view.wanted, view.converged) == (1, 2, False)
+    assert view.summary() == "1/2 nodes running"
+
+
+def test_jobs_count_completions_of_the_current_iteration_only() -> None:
+    job = service({"ReplicatedJob": {"MaxConcurrent": 2, "TotalCompletions": 3}}, iteration=1)
+    old = [task(1, "complete", "complete", iteration=0) for _ in range(3)]
+    new = [task(1, "complete", "complete", iteration=1), task(2, "complete", "running",
+                                                               iteration=1)]
+    view = tasks.assess(job, old + new)
+    assert (view.done, view.wanted, view.converged) == (1, 3, False)
+    assert view.summary() == "1/3 completions"
+
+
+def test_global_job_needs_one_completion_per_node() -> None:
+    nodes = [node("w1"), node("w2")]
+    job = service({"GlobalJob": {}})
+    done = [task(None, "complete", "complete", node="w1"),
+            task(None, "complete", "complete", node="w2")]
+    assert tasks.assess(job, done, nodes).converged
+    assert not tasks.assess(job, done[:1], nodes).converged
+
+
+def test_the_same_error_three_times_is_stuck() -> None:
+    failed = [task(1, "shutdown", "rejected", at=i, err="No such image: x") for i in range(3)]
+    view = tasks.assess(service({"Replicated": {"Replicas": 1}}),
+                        [*failed, task(1, "ready", "pending", at=4)])
+    assert view.stuck() == "slot 1: the last 3 tasks failed with the same error: No such image: x"
+    assert view.exhausted() is None  # a replacement is coming
+
+
+def test_different_errors_are_not_stuck_and_old_failures_are_history() -> None:
+    errors = ["a", "b", "a"]
+    failed = [task(1, "shutdown", "failed", at=i, err=e) for i, e in enumerate(errors)]
+    one = service({"Replicated": {"Replicas": 1}})
+    assert tasks.assess(one, failed).stuck() is None
+    same = [task(1, "shutdown", "failed", at=i, err="a") for i in range(3)]
+    assert tasks.assess(one, same).stuck() is not None
+    assert tasks.assess(one, same, since=tasks.engine_time(
+        "2024-01-01T00:00:01Z")).stuck() is None
+
+
+def test_a_failed_task_the_orchestrator_has_not_replaced_yet_is_not_exhausted() -> None:
+    one = service({"Replicated": {"Replicas": 1}})
+    assert tasks.assess(one, [task(1, "running", "failed", err="x")]).exhausted() is None
+    assert tasks.assess(one, [task(1, "shutdown", "failed", err="x")]).exhausted()
+
+
+def test_exit_code_is_named_once() -> None:
+    assert tasks.error_of(task(state="failed", err="task: non-zero exit (3)", exit_code=3)) == (
+        "task: non-zero exit (3)")
+    assert tasks.error_of(task(state="failed", err="starting failed", exit_code=128)) == (
+        "starting failed (exit code 128)")
+
+
+@pytest.mark.parametrize(("stamp", "seconds"), [
+    ("1970-01-01T00:00:01.5Z", 1.5),
+    ("1970-01-01T00:00:02.123456789Z", 2.123456789),
+    ("1970-01-01T00:00:03Z", 3.0),
+    ("", 0.0),
+])
+def test_engine_time(stamp: str, seconds: float) -> None:
+    assert tasks.engine_time(stamp) == pytest.approx(seconds)
+
+
+def test_describe_names_slot_node_state_desired_state_and_error() -> None:
+    line = tasks.describe(task(2, "running", "pending", node="w1",
+                               err="no suitable node"), {"w1": "swtb-node1"})
+    assert line == ("slot 2 on swtb-node1: task task2000pend pending (desired running): "
+                    "no suitable node")
+
+
+def test_global_job_trusts_a_node_holding_a_job_task() -> None:
+    nodes = [node("w1"), node("w2")]
+    job = service({"GlobalJob": {}}, ["node.ip==10.0.0.1"])
+    view = tasks.assess(job, [task(None, "complete", "complete", node="w2")], nodes)
+    assert (view.done, view.wanted, view.converged) == (1, 1, True)
