@@ -103,7 +103,8 @@ def project_factory(tmp_path: Path, pulumi_env: dict[str, str], test_image: str,
 def tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsEngine]:
     host = os.environ.get("DOCKER_HOST", "")
     if not host.startswith("unix://"):
-        pytest.skip("the TLS front needs the test bed's unix socket in DOCKER_HOST")
+        pytest.fail("the TLS front needs the test bed's unix socket in DOCKER_HOST "
+                    f"(got {host!r}): run the suite through scripts/test")
     with tls_engine(host.removeprefix("unix://"), tmp_path_factory.mktemp("tls")) as engine:
         yield engine
 
