@@ -123,3 +123,13 @@ class SwarmService(Resource, module="swarm", name="Service"):
 
 
 _INPUT_NAMES = frozenset(f.name for f in USER_FIELDS) | OPTIONS
+
+
+def _describe_inputs(intro: str) -> str:
+    """``help(SwarmService)`` lists every input with its doc, straight from the table."""
+    lines = [intro.rstrip(), "", "Inputs (docker-py keywords, then extras; see docs/inputs.md):"]
+    lines += [f"    {f.name} ({f.engine_path}): {f.doc}" for f in USER_FIELDS]
+    return "\n".join(lines)
+
+
+SwarmService.__init__.__doc__ = _describe_inputs(SwarmService.__init__.__doc__ or "")

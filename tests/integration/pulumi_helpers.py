@@ -141,3 +141,19 @@ def assert_absent(where: str, text: str, *values: str) -> None:
     for value in values:
         at = text.find(value)
         assert at < 0, f"{value!r} is in plaintext in {where}: ...{text[max(0, at - 300):at + 80]}"
+
+
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+"""The key Pulumi puts in a secret envelope (``{SECRET_SIG: ..., "ciphertext": ...}``)."""
+
+
+def plaintext_paths(node: Any, value: str, path: str = "") -> list[str]:
+    """Where ``value`` occurs outside a secret envelope, in an exported deployment."""
+    if isinstance(node, dict):
+        if SECRET_SIG in node:
+            return []
+        return [p for k, v in node.items() for p in plaintext_paths(v, value, f"{path}.{k}")]
+    if isinstance(node, list):
+        return [p for i, v in enumerate(node) for p in plaintext_paths(v, value, f"{path}[{i}]")]
+    return [path] if isinstance(node, str) and value in node else []
+

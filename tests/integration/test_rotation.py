@@ -9,8 +9,6 @@ clean. Neither value ever appears in the CLI output or in the exported state.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -153,12 +151,12 @@ def test_secret_rotation_through_pulumi_up(
         assert helpers.changes(stack.preview(expect_no_changes=True).change_summary) == {
             "same": 5}
         # At rest, as `pulumi stack export` shows it, neither value can be read...
-        exported = export_at_rest(prog, pulumi_env)
+        exported = helpers.export_at_rest(prog, pulumi_env, "dev")
         assert_hidden("the exported state", exported, first, second)
         assert_stored_encrypted(json.loads(exported)["deployment"], "data")
         # ...and with secrets decrypted (export_stack() passes --show-secrets) the value
         # only ever sits inside a secret envelope.
-        assert plaintext_paths(stack.export_stack().deployment, second) == []
+        assert helpers.plaintext_paths(stack.export_stack().deployment, second) == []
 
         # The service goes first, then what it used: no "in use" on the way.
         events.clear()
@@ -176,28 +174,6 @@ def test_secret_rotation_through_pulumi_up(
             stack.destroy()
         finally:
             stack.workspace.remove_stack("dev", force=True)
-
-
-SECRET_SIG = "4dabf18193072939515e22adb298388d"
-
-
-def export_at_rest(prog: Path, env: dict[str, str]) -> str:
-    exported = subprocess.run(
-        [helpers.pulumi_cli(), "stack", "export", "--stack", "dev", "--non-interactive"],
-        cwd=prog, env={**os.environ, **env}, capture_output=True, text=True,
-        timeout=helpers.TIMEOUT, check=True)
-    return exported.stdout
-
-
-def plaintext_paths(node: Any, value: str, path: str = "") -> list[str]:
-    """Where ``value`` occurs outside a secret envelope (``{SECRET_SIG: ..., ...}``)."""
-    if isinstance(node, dict):
-        if SECRET_SIG in node:
-            return []
-        return [p for k, v in node.items() for p in plaintext_paths(v, value, f"{path}.{k}")]
-    if isinstance(node, list):
-        return [p for i, v in enumerate(node) for p in plaintext_paths(v, value, f"{path}[{i}]")]
-    return [path] if isinstance(node, str) and value in node else []
 
 
 def assert_stored_encrypted(deployment: dict[str, Any], key: str) -> None:

@@ -210,18 +210,6 @@ pulumi.export("dict_env", as_dict.env)
 pulumi.export("list_env", as_list.env)
 pulumi.export("name", as_dict.name)
 """
-SECRET_SIG = "4dabf18193072939515e22adb298388d"
-
-
-def plaintext_paths(node: Any, value: str, path: str = "") -> list[str]:
-    """Where ``value`` occurs outside a secret envelope (``{SECRET_SIG: ..., ...}``)."""
-    if isinstance(node, dict):
-        if SECRET_SIG in node:
-            return []
-        return [p for k, v in node.items() for p in plaintext_paths(v, value, f"{path}.{k}")]
-    if isinstance(node, list):
-        return [p for i, v in enumerate(node) for p in plaintext_paths(v, value, f"{path}[{i}]")]
-    return [path] if isinstance(node, str) and value in node else []
 
 
 def test_env_secret_stays_secret(project_factory: Any, tmp_path: Path,
@@ -254,7 +242,7 @@ def test_env_secret_stays_secret(project_factory: Any, tmp_path: Path,
         for part in ("inputs", "outputs"):
             assert "ciphertext" in resource[part]["env"], (resource["urn"], part)
     # Decrypted (export_stack passes --show-secrets), it only sits inside secret envelopes.
-    assert plaintext_paths(stack.export_stack().deployment, password) == []
+    assert helpers.plaintext_paths(stack.export_stack().deployment, password) == []
 
 
 # --- drift --------------------------------------------------------------------------------------
