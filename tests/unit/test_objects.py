@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from pulumi.output import Unknown
 
 from swarm_provider import normalise as n
-from swarm_provider.errors import ValidationError
+from swarm_provider.errors import FieldValueError, ValidationError
 from swarm_provider.fields import OWNER_LABEL
 from swarm_provider.object_fields import (
     CONFIG,
@@ -145,7 +145,7 @@ def test_every_form_normalises_to_one_value(normaliser: Any, forms: list[Any],
     ],
 )
 def test_bad_values_are_refused(normaliser: Any, value: Any, problem: str) -> None:
-    with pytest.raises(n.FieldValueError, match=problem):
+    with pytest.raises(FieldValueError, match=problem):
         normaliser(value)
 
 

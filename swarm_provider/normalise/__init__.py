@@ -1,0 +1,93 @@
+"""Normalisers: every value form docker-py accepts -> one canonical Engine JSON form.
+
+Each function takes what a user may write (a ``docker.types`` object, the Engine-shaped
+dict it produces, a constructor-style dict, a string, a tuple) *or* what ``inspect``
+returns, and gives the same canonical value, so ``normalise(read(build(x))) ==
+normalise(x)``. ``None`` means "not set". Engine defaults that the engine fills in on
+its own (``Isolation: default``, ``Labels: {}``, ``Mode: Replicated{1}``) normalise to
+the same value as "not set", which is what keeps diffs empty.
+"""
+
+from __future__ import annotations
+
+from .base import (
+    Normaliser,
+    command,
+    duration,
+    env,
+    flag,
+    hosts,
+    isolation,
+    positive_int,
+    string_map,
+    string_set,
+    text,
+    tristate,
+)
+from .container import (
+    configs,
+    dns_config,
+    healthcheck,
+    mounts,
+    privileges,
+    secrets,
+    ulimits,
+)
+from .objects import (
+    file_data,
+    ipam,
+    named_driver,
+    network_driver,
+    network_scope,
+)
+from .service import (
+    endpoint_spec,
+    mode,
+    mode_kind,
+    update_config,
+)
+from .task import (
+    log_driver_name,
+    networks,
+    platforms,
+    preferences,
+    resources,
+    restart_policy,
+)
+
+__all__ = [
+    "Normaliser",
+    "command",
+    "configs",
+    "dns_config",
+    "duration",
+    "endpoint_spec",
+    "env",
+    "file_data",
+    "flag",
+    "healthcheck",
+    "hosts",
+    "ipam",
+    "isolation",
+    "log_driver_name",
+    "mode",
+    "mode_kind",
+    "mounts",
+    "named_driver",
+    "network_driver",
+    "network_scope",
+    "networks",
+    "platforms",
+    "positive_int",
+    "preferences",
+    "privileges",
+    "resources",
+    "restart_policy",
+    "secrets",
+    "string_map",
+    "string_set",
+    "text",
+    "tristate",
+    "ulimits",
+    "update_config",
+]

@@ -1,0 +1,205 @@
+"""Normalisers of service-level structures: mode, update/rollback config, endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import FieldValueError
+from ..units import as_int, duration_ns
+from .base import (
+    _drop_defaults,
+    _is_list,
+    _map,
+    _only_keys,
+    _pick,
+    _seq,
+    _text,
+)
+
+_MODE_KINDS = {
+    "replicated": "Replicated",
+    "global": "Global",
+    "replicatedjob": "ReplicatedJob",
+    "globaljob": "GlobalJob",
+}
+
+
+def mode(value: Any) -> dict[str, Any]:
+    """Service mode; absent means ``Replicated{Replicas: 1}``, as the engine stores it.
+
+    Accepts ``"replicated"`` etc., ``ServiceMode`` objects (lower-case Engine keys),
+    Engine dicts and ``{"mode": ..., "replicas": n, "concurrency": c}``.
+    """
+    if value is None:
+        return {"Replicated": {"Replicas": 1}}
+    if isinstance(value, str):
+        value = {"mode": value}
+    source = _map(value, "a mode string or mapping")
+    if _pick(source, "mode") is not None:
+        _only_keys(source, {"mode", "replicas", "concurrency"}, "mode")
+        kind_name = _text(_pick(source, "mode"))
+        body: dict[str, Any] = {}
+        kind = _MODE_KINDS.get(kind_name.lower().replace("-", "").replace("_", ""))
+        if kind is None:
+            raise FieldValueError(
+                f"unknown mode {kind_name!r}", "replicated, global, replicated-job, global-job"
+            )
+        replicas, concurrency = _pick(source, "replicas"), _pick(source, "concurrency")
+        if kind == "Replicated" and replicas is not None:
+            body["Replicas"] = replicas
+        if kind == "ReplicatedJob":
+            body = {"MaxConcurrent": concurrency, "TotalCompletions": replicas}
+        elif concurrency is not None or (replicas is not None and kind != "Replicated"):
+            raise FieldValueError(f"{kind} mode takes no replicas/concurrency")
+        source = {kind: body}
+    if len(source) != 1:
+        raise FieldValueError("must name exactly one mode")
+    (raw_kind, raw_body), = source.items()
+    kind = _MODE_KINDS.get(str(raw_kind).lower())
+    if kind is None:
+        raise FieldValueError(
+            f"unknown mode {raw_kind!r}", "Replicated, Global, ReplicatedJob, GlobalJob"
+        )
+    body = dict(_map(raw_body or {}, "a mapping"))
+    if kind == "Replicated":
+        _only_keys(body, {"Replicas"}, "Replicated mode")
+        replicas = _pick(body, "Replicas")
+        return {kind: {"Replicas": 1 if replicas is None else _count(replicas, "Replicas")}}
+    if kind == "ReplicatedJob":
+        _only_keys(body, {"MaxConcurrent", "TotalCompletions"}, "ReplicatedJob mode")
+        concurrent = _pick(body, "MaxConcurrent")
+        concurrent = 1 if concurrent is None else _count(concurrent, "MaxConcurrent", 1)
+        total = _pick(body, "TotalCompletions")
+        total = concurrent if total is None else _count(total, "TotalCompletions", 1)
+        return {kind: {"MaxConcurrent": concurrent, "TotalCompletions": total}}
+    if body:
+        raise FieldValueError(f"{kind} mode takes no settings")
+    return {kind: {}}
+
+
+def _count(value: Any, what: str, minimum: int = 0) -> int:
+    number = as_int(value)
+    if number < minimum:
+        raise FieldValueError(f"{what} must be at least {minimum}")
+    return number
+
+
+def mode_kind(canonical_mode: Mapping[str, Any] | None) -> str:
+    """``Replicated``, ``Global``, ``ReplicatedJob`` or ``GlobalJob``."""
+    return next(iter(canonical_mode or {"Replicated": {}}))
+
+
+_UPDATE_DEFAULTS = {
+    "Parallelism": 0,
+    "Delay": 0,
+    "FailureAction": "pause",
+    "Monitor": 0,
+    "MaxFailureRatio": 0,
+    "Order": "stop-first",
+}
+_FAILURE_ACTIONS = {"pause", "continue", "rollback"}
+_ORDERS = {"stop-first", "start-first"}
+
+
+def update_config(value: Any) -> dict[str, Any] | None:
+    """UpdateConfig/RollbackConfig; engine zero values (``""`` action -> pause) fold away.
+
+    ``{}`` stays distinct from ``None``: a stored empty config means parallelism 0 (all
+    tasks at once), while no config means the engine's runtime defaults (1 at a time).
+    """
+    if value is None:
+        return None
+    source = _map(value, "an UpdateConfig or mapping")
+    _only_keys(source, set(_UPDATE_DEFAULTS), "update config")
+    out: dict[str, Any] = {}
+    parallelism = _pick(source, "Parallelism")
+    if parallelism is not None:
+        out["Parallelism"] = _count(parallelism, "Parallelism")
+    for key in ("Delay", "Monitor"):
+        raw = _pick(source, key)
+        if raw is not None:
+            out[key] = duration_ns(raw)
+    action = _pick(source, "FailureAction")
+    if action not in (None, ""):
+        if action not in _FAILURE_ACTIONS:
+            raise FieldValueError(f"FailureAction must be one of {sorted(_FAILURE_ACTIONS)}")
+        out["FailureAction"] = action
+    ratio = _pick(source, "MaxFailureRatio")
+    if ratio is not None:
+        if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 <= ratio <= 1:
+            raise FieldValueError("MaxFailureRatio must be a number from 0 to 1")
+        out["MaxFailureRatio"] = ratio
+    order = _pick(source, "Order")
+    if order not in (None, ""):
+        if order not in _ORDERS:
+            raise FieldValueError(f"Order must be one of {sorted(_ORDERS)}")
+        out["Order"] = order
+    return _drop_defaults(out, _UPDATE_DEFAULTS)
+
+
+def endpoint_spec(value: Any) -> dict[str, Any] | None:
+    """EndpointSpec: mode vip/dnsrr and ports (``{published: target}``, tuples or PortConfigs)."""
+    if value is None:
+        return None
+    source = _map(value, "an EndpointSpec or mapping")
+    _only_keys(source, {"Mode", "Ports"}, "endpoint spec")
+    endpoint_mode = _pick(source, "Mode") or "vip"
+    if endpoint_mode not in ("vip", "dnsrr"):
+        raise FieldValueError("endpoint Mode must be vip or dnsrr")
+    ports = [_port(p) for p in _port_items(_pick(source, "Ports"))]
+    ports.sort(key=lambda p: (p["TargetPort"], p["Protocol"], p.get("PublishedPort", 0)))
+    out: dict[str, Any] = {}
+    if endpoint_mode != "vip":
+        out["Mode"] = endpoint_mode
+    if ports:
+        out["Ports"] = ports
+    return out or None
+
+
+def _port_items(ports: Any) -> list[Any]:
+    if ports is None:
+        return []
+    if isinstance(ports, Mapping):  # docker-py: {published: target | (target, proto, mode)}
+        items = []
+        for published, target in ports.items():
+            parts = list(target) if _is_list(target) else [target]
+            entry = {"PublishedPort": published, "TargetPort": parts[0]}
+            if len(parts) > 1:
+                entry["Protocol"] = parts[1]
+            if len(parts) > 2:
+                entry["PublishMode"] = parts[2]
+            items.append(entry)
+        return items
+    return _seq(ports, "port configs")
+
+
+def _port(item: Any) -> dict[str, Any]:
+    source = _map(item, "a port config mapping")
+    _only_keys(source, {"Name", "Protocol", "TargetPort", "PublishedPort", "PublishMode"}, "port")
+    target = _pick(source, "TargetPort")
+    if target is None:
+        raise FieldValueError("every port needs TargetPort")
+    port: dict[str, Any] = {
+        "Protocol": _pick(source, "Protocol") or "tcp",
+        "TargetPort": _port_number(target),
+        "PublishMode": _pick(source, "PublishMode") or "ingress",
+    }
+    published = _pick(source, "PublishedPort")
+    if published not in (None, 0, "0"):
+        port["PublishedPort"] = _port_number(published)
+    name = _pick(source, "Name")
+    if name:
+        port["Name"] = _text(name)
+    if port["Protocol"] not in ("tcp", "udp", "sctp"):
+        raise FieldValueError("port Protocol must be tcp, udp or sctp")
+    if port["PublishMode"] not in ("ingress", "host"):
+        raise FieldValueError("port PublishMode must be ingress or host")
+    return port
+
+
+def _port_number(value: Any) -> int:
+    number = as_int(value, "a port number")
+    if not 1 <= number <= 65535:
+        raise FieldValueError(f"port {number} is outside 1-65535")
+    return number
