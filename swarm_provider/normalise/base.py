@@ -15,23 +15,23 @@ Normaliser = Callable[[Any], Any]
 _ENV_KEY = re.compile(r"^[^=\s]+$")
 
 
-def _is_list(value: Any) -> bool:
+def is_list(value: Any) -> bool:
     return isinstance(value, (list, tuple))
 
 
-def _seq(value: Any, what: str) -> list[Any]:
-    if not _is_list(value):
+def as_list(value: Any, what: str) -> list[Any]:
+    if not is_list(value):
         raise FieldValueError(f"must be a list of {what}")
     return list(value)
 
 
-def _map(value: Any, what: str = "a mapping") -> Mapping[str, Any]:
+def as_mapping(value: Any, what: str = "a mapping") -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise FieldValueError(f"must be {what}")
     return value
 
 
-def _pick(source: Mapping[str, Any], *names: str) -> Any:
+def pick(source: Mapping[str, Any], *names: str) -> Any:
     """Read a key in Engine case or docker-py keyword case (``Target`` / ``target``)."""
     lowered = {str(key).lower().replace("_", ""): val for key, val in source.items()}
     for name in names:
@@ -41,14 +41,14 @@ def _pick(source: Mapping[str, Any], *names: str) -> Any:
     return None
 
 
-def _only_keys(source: Mapping[str, Any], allowed: set[str], what: str) -> None:
+def only_keys(source: Mapping[str, Any], allowed: set[str], what: str) -> None:
     known = {name.lower().replace("_", "") for name in allowed}
     unknown = sorted(str(k) for k in source if str(k).lower().replace("_", "") not in known)
     if unknown:
         raise FieldValueError(f"unknown key {unknown[0]!r} in {what}", f"known: {sorted(allowed)}")
 
 
-def _text(value: Any) -> str:
+def as_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
@@ -56,17 +56,17 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _prune(value: Any) -> Any:
+def prune(value: Any) -> Any:
     """Drop None, "", [], {} and False recursively: the engine omits them (omitempty)."""
     if isinstance(value, Mapping):
-        pruned = {k: _prune(v) for k, v in value.items()}
+        pruned = {k: prune(v) for k, v in value.items()}
         return {k: v for k, v in pruned.items() if v not in (None, "", [], {}, False)}
-    if _is_list(value):
-        return [_prune(v) for v in value]
+    if is_list(value):
+        return [prune(v) for v in value]
     return value
 
 
-def _drop_defaults(source: dict[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+def drop_defaults(source: dict[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in source.items() if v is not None and defaults.get(k, object()) != v}
 
 
@@ -83,7 +83,7 @@ def text(value: Any) -> str | None:
         return None
     if isinstance(value, (dict, list, tuple)):
         raise FieldValueError("must be a string")
-    return _or_none(_text(value))
+    return _or_none(as_text(value))
 
 
 def flag(value: Any) -> bool | None:
@@ -134,7 +134,7 @@ def command(value: Any) -> list[str] | None:
         return None
     if isinstance(value, str):
         return shlex.split(value) or None
-    return [_text(v) for v in _seq(value, "strings")] or None
+    return [as_text(v) for v in as_list(value, "strings")] or None
 
 
 def string_set(value: Any) -> list[str] | None:
@@ -143,16 +143,16 @@ def string_set(value: Any) -> list[str] | None:
         return None
     if isinstance(value, str):
         value = [value]
-    return sorted({_text(v) for v in _seq(value, "strings")}) or None
+    return sorted({as_text(v) for v in as_list(value, "strings")}) or None
 
 
 def string_map(value: Any) -> dict[str, str] | None:
     """Labels, sysctls, driver options: str -> str, {} is "not set"."""
     if value is None:
         return None
-    if _is_list(value):  # ["k=v", ...], as the docker CLI writes labels
+    if is_list(value):  # ["k=v", ...], as the docker CLI writes labels
         value = dict(str(item).partition("=")[::2] for item in value)
-    return {str(k): _text(v) for k, v in sorted(_map(value).items())} or None
+    return {str(k): as_text(v) for k, v in sorted(as_mapping(value).items())} or None
 
 
 def env(value: Any) -> list[str] | None:
@@ -166,10 +166,10 @@ def env(value: Any) -> list[str] | None:
     entries: dict[str, str | None] = {}
     if isinstance(value, Mapping):
         for key, val in value.items():
-            entries[str(key)] = None if val is None else _text(val)
+            entries[str(key)] = None if val is None else as_text(val)
     else:
-        for item in _seq(value, '"KEY=value" strings'):
-            key, sep, val = _text(item).partition("=")
+        for item in as_list(value, '"KEY=value" strings'):
+            key, sep, val = as_text(item).partition("=")
             entries[key] = val if sep else None
     for key in entries:
         if not _ENV_KEY.match(key):
@@ -182,11 +182,11 @@ def hosts(value: Any) -> list[str] | None:
     if value is None:
         return None
     if isinstance(value, Mapping):
-        lines = [f"{_text(ip)} {host}" for host, ip in value.items()]
+        lines = [f"{as_text(ip)} {host}" for host, ip in value.items()]
     else:
         lines = []
-        for item in _seq(value, '"IP host" strings'):
-            entry = " ".join(_text(item).split())
+        for item in as_list(value, '"IP host" strings'):
+            entry = " ".join(as_text(item).split())
             if " " not in entry:
                 host, sep, ip = entry.partition(":")
                 if not sep or not ip:
@@ -194,3 +194,9 @@ def hosts(value: Any) -> list[str] | None:
                 entry = f"{ip} {host}"
             lines.append(entry)
     return sorted(set(lines)) or None
+
+def count_at_least(value: Any, what: str, minimum: int = 0) -> int:
+    number = as_int(value)
+    if number < minimum:
+        raise FieldValueError(f"{what} must be at least {minimum}")
+    return number

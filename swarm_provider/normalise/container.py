@@ -10,90 +10,90 @@ from ..errors import FieldValueError
 from ..units import as_int, byte_count, duration_ns
 from .base import (
     Normaliser,
-    _is_list,
-    _map,
-    _only_keys,
-    _pick,
-    _prune,
-    _seq,
-    _text,
+    as_list,
+    as_mapping,
+    as_text,
+    count_at_least,
+    is_list,
+    only_keys,
+    pick,
+    prune,
     string_map,
 )
-from .service import _count
 
 
 def healthcheck(value: Any) -> dict[str, Any] | None:
     """Healthcheck: a string test runs in a shell (``CMD-SHELL``), durations in ns or "5s"."""
     if value is None:
         return None
-    source = _map(value, "a Healthcheck or mapping")
-    _only_keys(
+    source = as_mapping(value, "a Healthcheck or mapping")
+    only_keys(
         source, {"Test", "Interval", "Timeout", "Retries", "StartPeriod"}, "healthcheck"
     )
-    test = _pick(source, "Test")
+    test = pick(source, "Test")
     if isinstance(test, str):
         test = ["CMD-SHELL", test]
-    out: dict[str, Any] = {"Test": [_text(t) for t in (test or [])]}
+    out: dict[str, Any] = {"Test": [as_text(t) for t in (test or [])]}
     if out["Test"] and out["Test"][0] not in ("NONE", "CMD", "CMD-SHELL"):
         raise FieldValueError("Test must start with NONE, CMD or CMD-SHELL, or be a string")
     for key in ("Interval", "Timeout", "StartPeriod"):
-        raw = _pick(source, key)
+        raw = pick(source, key)
         if raw is not None:
             out[key] = duration_ns(raw)
             if 0 < out[key] < 1_000_000:
                 raise FieldValueError(f"{key} must be at least 1ms (or 0 to inherit)")
-    retries = _pick(source, "Retries")
+    retries = pick(source, "Retries")
     if retries is not None:
-        out["Retries"] = _count(retries, "Retries")
-    return _prune(out) or None
+        out["Retries"] = count_at_least(retries, "Retries")
+    return prune(out) or None
 
 
 def dns_config(value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
-    source = _map(value, "a DNSConfig or mapping")
-    _only_keys(source, {"Nameservers", "Search", "Options"}, "DNS config")
+    source = as_mapping(value, "a DNSConfig or mapping")
+    only_keys(source, {"Nameservers", "Search", "Options"}, "DNS config")
     keys = ("Nameservers", "Search", "Options")
-    out = {key: [_text(v) for v in (_pick(source, key) or [])] for key in keys}
-    return _prune(out) or None
+    out = {key: [as_text(v) for v in (pick(source, key) or [])] for key in keys}
+    return prune(out) or None
 
 
 def privileges(value: Any) -> dict[str, Any] | None:
     """Privileges; docker-py sends every SELinux field (nulls), the engine adds nulls too."""
     if value is None:
         return None
-    source = _map(value, "a Privileges object or mapping")
+    source = as_mapping(value, "a Privileges object or mapping")
     keywords = {
         "credentialspec_file", "credentialspec_registry", "selinux_disable", "selinux_user",
         "selinux_role", "selinux_type", "selinux_level",
     }
     if any(str(k).lower() in keywords for k in source):
-        _only_keys(source, keywords, "privileges")
+        only_keys(source, keywords, "privileges")
         source = {
             "CredentialSpec": {
-                "File": _pick(source, "credentialspec_file"),
-                "Registry": _pick(source, "credentialspec_registry"),
+                "File": pick(source, "credentialspec_file"),
+                "Registry": pick(source, "credentialspec_registry"),
             },
             "SELinuxContext": {
-                "Disable": _pick(source, "selinux_disable"),
-                "User": _pick(source, "selinux_user"),
-                "Role": _pick(source, "selinux_role"),
-                "Type": _pick(source, "selinux_type"),
-                "Level": _pick(source, "selinux_level"),
+                "Disable": pick(source, "selinux_disable"),
+                "User": pick(source, "selinux_user"),
+                "Role": pick(source, "selinux_role"),
+                "Type": pick(source, "selinux_type"),
+                "Level": pick(source, "selinux_level"),
             },
         }
-    _only_keys(source, {"CredentialSpec", "SELinuxContext"}, "privileges")
-    credential = _map(_pick(source, "CredentialSpec") or {}, "a CredentialSpec mapping")
-    _only_keys(credential, {"Config", "File", "Registry"}, "CredentialSpec")
-    selinux = _map(_pick(source, "SELinuxContext") or {}, "a SELinuxContext mapping")
-    _only_keys(selinux, {"Disable", "User", "Role", "Type", "Level"}, "SELinuxContext")
+    only_keys(source, {"CredentialSpec", "SELinuxContext"}, "privileges")
+    credential = as_mapping(pick(source, "CredentialSpec") or {}, "a CredentialSpec mapping")
+    only_keys(credential, {"Config", "File", "Registry"}, "CredentialSpec")
+    selinux = as_mapping(pick(source, "SELinuxContext") or {}, "a SELinuxContext mapping")
+    only_keys(selinux, {"Disable", "User", "Role", "Type", "Level"}, "SELinuxContext")
     out = {
-        "CredentialSpec": {k: _pick(credential, k) for k in ("Config", "File", "Registry")},
+        "CredentialSpec": {k: pick(credential, k) for k in ("Config", "File", "Registry")},
         "SELinuxContext": {
-            k: _pick(selinux, k) for k in ("Disable", "User", "Role", "Type", "Level")
+            k: pick(selinux, k) for k in ("Disable", "User", "Role", "Type", "Level")
         },
     }
-    pruned = _prune(out)
+    pruned = prune(out)
     if len(pruned.get("CredentialSpec", {})) > 1:
         raise FieldValueError("CredentialSpec takes one of Config, File, Registry")
     return pruned or None
@@ -106,7 +106,7 @@ def mounts(value: Any) -> list[dict[str, Any]] | None:
     """Mounts: ``"src:dst[:ro|rw]"`` strings, ``docker.types.Mount`` or Engine dicts."""
     if value is None:
         return None
-    out = [_mount(item) for item in _seq(value, "mounts")]
+    out = [_mount(item) for item in as_list(value, "mounts")]
     targets = [m["Target"] for m in out]
     duplicate = next((t for t in targets if targets.count(t) > 1), None)
     if duplicate:
@@ -117,7 +117,7 @@ def mounts(value: Any) -> list[dict[str, Any]] | None:
 def _mount(item: Any) -> dict[str, Any]:
     if isinstance(item, str):
         return _mount_string(item)
-    source = _map(item, "a mount string or Mount")
+    source = as_mapping(item, "a mount string or Mount")
     known = {
         "Target", "Source", "Type", "ReadOnly", "Consistency", "BindOptions", "VolumeOptions",
         "TmpfsOptions",
@@ -127,50 +127,50 @@ def _mount(item: Any) -> dict[str, Any]:
         "read_only",
     }
     if any(str(k).lower() in keywords for k in source):  # Mount(...) keyword form
-        _only_keys(source, {"target", "source", "type", "consistency"} | keywords, "mount")
-        driver = _pick(source, "driver_config")
+        only_keys(source, {"target", "source", "type", "consistency"} | keywords, "mount")
+        driver = pick(source, "driver_config")
         source = {
-            "Target": _pick(source, "target"),
-            "Source": _pick(source, "source"),
-            "Type": _pick(source, "type"),
-            "ReadOnly": _pick(source, "read_only"),
-            "Consistency": _pick(source, "consistency"),
-            "BindOptions": {"Propagation": _pick(source, "propagation")},
+            "Target": pick(source, "target"),
+            "Source": pick(source, "source"),
+            "Type": pick(source, "type"),
+            "ReadOnly": pick(source, "read_only"),
+            "Consistency": pick(source, "consistency"),
+            "BindOptions": {"Propagation": pick(source, "propagation")},
             "VolumeOptions": {
-                "NoCopy": _pick(source, "no_copy"),
-                "Labels": _pick(source, "labels"),
+                "NoCopy": pick(source, "no_copy"),
+                "Labels": pick(source, "labels"),
                 "DriverConfig": driver,
             },
             "TmpfsOptions": {
-                "SizeBytes": _pick(source, "tmpfs_size"),
-                "Mode": _pick(source, "tmpfs_mode"),
+                "SizeBytes": pick(source, "tmpfs_size"),
+                "Mode": pick(source, "tmpfs_mode"),
             },
         }
-    _only_keys(source, known, "mount")
-    target = _pick(source, "Target")
+    only_keys(source, known, "mount")
+    target = pick(source, "Target")
     if not target:
         raise FieldValueError("every mount needs a Target")
-    mount_type = _pick(source, "Type") or "volume"
+    mount_type = pick(source, "Type") or "volume"
     if mount_type not in _MOUNT_TYPES:
         raise FieldValueError(f"mount Type must be one of {sorted(_MOUNT_TYPES)}")
-    volume = dict(_map(_pick(source, "VolumeOptions") or {}))
-    driver = _pick(volume, "DriverConfig")
+    volume = dict(as_mapping(pick(source, "VolumeOptions") or {}))
+    driver = pick(volume, "DriverConfig")
     if isinstance(driver, Mapping):
-        driver = {"Name": _pick(driver, "Name"), "Options": string_map(_pick(driver, "Options"))}
-    tmpfs = dict(_map(_pick(source, "TmpfsOptions") or {}))
-    size = _pick(tmpfs, "SizeBytes")
-    mode_bits = _pick(tmpfs, "Mode")
-    consistency = _pick(source, "Consistency")
+        driver = {"Name": pick(driver, "Name"), "Options": string_map(pick(driver, "Options"))}
+    tmpfs = dict(as_mapping(pick(source, "TmpfsOptions") or {}))
+    size = pick(tmpfs, "SizeBytes")
+    mode_bits = pick(tmpfs, "Mode")
+    consistency = pick(source, "Consistency")
     entry = {
         "Type": mount_type,
-        "Source": _pick(source, "Source"),
-        "Target": _text(target),
-        "ReadOnly": bool(_pick(source, "ReadOnly")),
+        "Source": pick(source, "Source"),
+        "Target": as_text(target),
+        "ReadOnly": bool(pick(source, "ReadOnly")),
         "Consistency": None if consistency == "default" else consistency,
-        "BindOptions": dict(_map(_pick(source, "BindOptions") or {})),
+        "BindOptions": dict(as_mapping(pick(source, "BindOptions") or {})),
         "VolumeOptions": {
-            "NoCopy": bool(_pick(volume, "NoCopy")),
-            "Labels": string_map(_pick(volume, "Labels")),
+            "NoCopy": bool(pick(volume, "NoCopy")),
+            "Labels": string_map(pick(volume, "Labels")),
             "DriverConfig": driver,
         },
         "TmpfsOptions": {
@@ -184,7 +184,7 @@ def _mount(item: Any) -> dict[str, Any]:
         raise FieldValueError("tmpfs mounts take no Source")
     if mount_type == "bind" and not entry["Source"]:
         raise FieldValueError("bind mounts need an absolute Source path")
-    return _prune(entry)
+    return prune(entry)
 
 
 def _mount_string(item: str) -> dict[str, Any]:
@@ -220,41 +220,41 @@ def _file_reference(kind: str) -> Normaliser:
         if value is None:
             return None
         out = []
-        for item in _seq(value, f"{kind.lower()} references"):
-            source = _map(item, f"a {kind}Reference or mapping")
+        for item in as_list(value, f"{kind.lower()} references"):
+            source = as_mapping(item, f"a {kind}Reference or mapping")
             lower = kind.lower()
             keywords = {f"{lower}_id", f"{lower}_name", "filename", "uid", "gid", "mode"}
             if any(str(k).lower() in keywords for k in source):
-                _only_keys(source, keywords, f"{kind.lower()} reference")
+                only_keys(source, keywords, f"{kind.lower()} reference")
                 source = {
-                    id_key: _pick(source, f"{kind}_id"),
-                    name_key: _pick(source, f"{kind}_name"),
+                    id_key: pick(source, f"{kind}_id"),
+                    name_key: pick(source, f"{kind}_name"),
                     "File": {
-                        "Name": _pick(source, "filename"),
-                        "UID": _pick(source, "uid"),
-                        "GID": _pick(source, "gid"),
-                        "Mode": _pick(source, "mode"),
+                        "Name": pick(source, "filename"),
+                        "UID": pick(source, "uid"),
+                        "GID": pick(source, "gid"),
+                        "Mode": pick(source, "mode"),
                     },
                 }
-            _only_keys(source, {id_key, name_key, "File", "Runtime"}, f"{kind.lower()} reference")
-            ref_id, ref_name = _pick(source, id_key), _pick(source, name_key)
+            only_keys(source, {id_key, name_key, "File", "Runtime"}, f"{kind.lower()} reference")
+            ref_id, ref_name = pick(source, id_key), pick(source, name_key)
             if not ref_id or not ref_name:
                 raise FieldValueError(
                     f"a {kind.lower()} reference needs both {id_key} and {name_key}",
                     f"the engine rejects incomplete references; use the Swarm{kind} resource's "
                     "reference helper or docker.types." + f"{kind}Reference",
                 )
-            entry: dict[str, Any] = {id_key: _text(ref_id), name_key: _text(ref_name)}
-            runtime = _pick(source, "Runtime")
-            if runtime is not None and kind == "Config" and _pick(source, "File") is None:
-                entry["Runtime"] = dict(_map(runtime))
+            entry: dict[str, Any] = {id_key: as_text(ref_id), name_key: as_text(ref_name)}
+            runtime = pick(source, "Runtime")
+            if runtime is not None and kind == "Config" and pick(source, "File") is None:
+                entry["Runtime"] = dict(as_mapping(runtime))
             else:
-                file = _map(_pick(source, "File") or {}, "a File mapping")
-                mode_bits = _pick(file, "Mode")
+                file = as_mapping(pick(source, "File") or {}, "a File mapping")
+                mode_bits = pick(file, "Mode")
                 entry["File"] = {
-                    "Name": _text(_pick(file, "Name") or ref_name),
-                    "UID": _text(_pick(file, "UID") or "0"),
-                    "GID": _text(_pick(file, "GID") or "0"),
+                    "Name": as_text(pick(file, "Name") or ref_name),
+                    "UID": as_text(pick(file, "UID") or "0"),
+                    "GID": as_text(pick(file, "GID") or "0"),
                     "Mode": 0o444 if mode_bits is None else as_int(mode_bits),
                 }
             out.append(entry)
@@ -276,23 +276,23 @@ def ulimits(value: Any) -> list[dict[str, Any]] | None:
         items = []
         for name, limit in value.items():
             if isinstance(limit, Mapping):
-                soft, hard = _pick(limit, "Soft"), _pick(limit, "Hard")
-            elif _is_list(limit):
+                soft, hard = pick(limit, "Soft"), pick(limit, "Hard")
+            elif is_list(limit):
                 soft, hard = limit
             else:
                 soft = hard = limit
             items.append({"Name": name, "Soft": soft, "Hard": hard})
     else:
-        items = _seq(value, "ulimits")
+        items = as_list(value, "ulimits")
     out = []
     for item in items:
-        source = _map(item, "a ulimit mapping")
-        _only_keys(source, {"Name", "Soft", "Hard"}, "ulimit")
-        name, soft, hard = _pick(source, "Name"), _pick(source, "Soft"), _pick(source, "Hard")
+        source = as_mapping(item, "a ulimit mapping")
+        only_keys(source, {"Name", "Soft", "Hard"}, "ulimit")
+        name, soft, hard = pick(source, "Name"), pick(source, "Soft"), pick(source, "Hard")
         if not name or soft is None or hard is None:
             raise FieldValueError("every ulimit needs Name, Soft and Hard")
         soft_i, hard_i = as_int(soft), as_int(hard)
         if soft_i > hard_i:
             raise FieldValueError(f"ulimit {name}: soft {soft_i} exceeds hard {hard_i}")
-        out.append({"Name": _text(name), "Soft": soft_i, "Hard": hard_i})
+        out.append({"Name": as_text(name), "Soft": soft_i, "Hard": hard_i})
     return sorted(out, key=lambda u: u["Name"]) or None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import FieldValueError
-from .base import _map, _only_keys, _pick, _prune, _seq, _text, string_map, text
+from .base import as_list, as_mapping, as_text, only_keys, pick, prune, string_map, text
 
 _NETWORK_SCOPES = {"local", "global", "swarm"}
 
@@ -30,31 +30,31 @@ def ipam(value: Any) -> dict[str, Any] | None:
     """
     if value is None:
         return None
-    source = _map(value, "an IPAMConfig or mapping")
+    source = as_mapping(value, "an IPAMConfig or mapping")
     if any(str(k).lower() == "pool_configs" for k in source):
-        _only_keys(source, {"driver", "pool_configs", "options"}, "IPAM config")
-        source = {"Driver": _pick(source, "driver"), "Config": _pick(source, "pool_configs"),
-                  "Options": _pick(source, "options")}
-    _only_keys(source, {"Driver", "Config", "Options"}, "IPAM config")
-    driver = _pick(source, "Driver")
+        only_keys(source, {"driver", "pool_configs", "options"}, "IPAM config")
+        source = {"Driver": pick(source, "driver"), "Config": pick(source, "pool_configs"),
+                  "Options": pick(source, "options")}
+    only_keys(source, {"Driver", "Config", "Options"}, "IPAM config")
+    driver = pick(source, "Driver")
     out = {
         "Driver": None if driver == "default" else driver,
-        "Config": sorted((_ipam_pool(p) for p in _seq(_pick(source, "Config") or [], "pools")),
+        "Config": sorted((_ipam_pool(p) for p in as_list(pick(source, "Config") or [], "pools")),
                          key=lambda p: (p.get("Subnet", ""), p.get("IPRange", ""))),
-        "Options": string_map(_pick(source, "Options")),
+        "Options": string_map(pick(source, "Options")),
     }
-    return _prune(out) or None
+    return prune(out) or None
 
 
 def _ipam_pool(item: Any) -> dict[str, Any]:
-    source = _map(item, "an IPAMPool or mapping")
+    source = as_mapping(item, "an IPAMPool or mapping")
     if any(str(k).lower() == "aux_addresses" for k in source):
-        source = {**source, "AuxiliaryAddresses": _pick(source, "aux_addresses")}
+        source = {**source, "AuxiliaryAddresses": pick(source, "aux_addresses")}
         source = {k: v for k, v in source.items() if str(k).lower() != "aux_addresses"}
-    _only_keys(source, {"Subnet", "IPRange", "Gateway", "AuxiliaryAddresses"}, "IPAM pool")
-    pool = {key: _pick(source, key) for key in ("Subnet", "IPRange", "Gateway")}
-    return _prune({**{k: v and _text(v) for k, v in pool.items()},
-                   "AuxiliaryAddresses": string_map(_pick(source, "AuxiliaryAddresses"))})
+    only_keys(source, {"Subnet", "IPRange", "Gateway", "AuxiliaryAddresses"}, "IPAM pool")
+    pool = {key: pick(source, key) for key in ("Subnet", "IPRange", "Gateway")}
+    return prune({**{k: v and as_text(v) for k, v in pool.items()},
+                   "AuxiliaryAddresses": string_map(pick(source, "AuxiliaryAddresses"))})
 
 
 def named_driver(value: Any) -> dict[str, Any] | None:
@@ -64,15 +64,15 @@ def named_driver(value: Any) -> dict[str, Any] | None:
         return None
     if isinstance(value, str):
         value = {"Name": value}
-    source = _map(value, "a driver name or {Name, Options} mapping")
-    _only_keys(source, {"Name", "Options"}, "driver")
-    name = text(_pick(source, "Name"))
-    options = string_map(_pick(source, "Options"))
+    source = as_mapping(value, "a driver name or {Name, Options} mapping")
+    only_keys(source, {"Name", "Options"}, "driver")
+    name = text(pick(source, "Name"))
+    options = string_map(pick(source, "Options"))
     if name is None:
         if options:
             raise FieldValueError("a driver with Options needs a Name")
         return None
-    return _prune({"Name": name, "Options": options})
+    return prune({"Name": name, "Options": options})
 
 
 def file_data(value: Any) -> str | None:

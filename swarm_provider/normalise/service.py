@@ -8,13 +8,14 @@ from typing import Any
 from ..errors import FieldValueError
 from ..units import as_int, duration_ns
 from .base import (
-    _drop_defaults,
-    _is_list,
-    _map,
-    _only_keys,
-    _pick,
-    _seq,
-    _text,
+    as_list,
+    as_mapping,
+    as_text,
+    count_at_least,
+    drop_defaults,
+    is_list,
+    only_keys,
+    pick,
 )
 
 _MODE_KINDS = {
@@ -35,17 +36,17 @@ def mode(value: Any) -> dict[str, Any]:
         return {"Replicated": {"Replicas": 1}}
     if isinstance(value, str):
         value = {"mode": value}
-    source = _map(value, "a mode string or mapping")
-    if _pick(source, "mode") is not None:
-        _only_keys(source, {"mode", "replicas", "concurrency"}, "mode")
-        kind_name = _text(_pick(source, "mode"))
+    source = as_mapping(value, "a mode string or mapping")
+    if pick(source, "mode") is not None:
+        only_keys(source, {"mode", "replicas", "concurrency"}, "mode")
+        kind_name = as_text(pick(source, "mode"))
         body: dict[str, Any] = {}
         kind = _MODE_KINDS.get(kind_name.lower().replace("-", "").replace("_", ""))
         if kind is None:
             raise FieldValueError(
                 f"unknown mode {kind_name!r}", "replicated, global, replicated-job, global-job"
             )
-        replicas, concurrency = _pick(source, "replicas"), _pick(source, "concurrency")
+        replicas, concurrency = pick(source, "replicas"), pick(source, "concurrency")
         if kind == "Replicated" and replicas is not None:
             body["Replicas"] = replicas
         if kind == "ReplicatedJob":
@@ -61,28 +62,24 @@ def mode(value: Any) -> dict[str, Any]:
         raise FieldValueError(
             f"unknown mode {raw_kind!r}", "Replicated, Global, ReplicatedJob, GlobalJob"
         )
-    body = dict(_map(raw_body or {}, "a mapping"))
+    body = dict(as_mapping(raw_body or {}, "a mapping"))
     if kind == "Replicated":
-        _only_keys(body, {"Replicas"}, "Replicated mode")
-        replicas = _pick(body, "Replicas")
-        return {kind: {"Replicas": 1 if replicas is None else _count(replicas, "Replicas")}}
+        only_keys(body, {"Replicas"}, "Replicated mode")
+        replicas = pick(body, "Replicas")
+        count = 1 if replicas is None else count_at_least(replicas, "Replicas")
+        return {kind: {"Replicas": count}}
     if kind == "ReplicatedJob":
-        _only_keys(body, {"MaxConcurrent", "TotalCompletions"}, "ReplicatedJob mode")
-        concurrent = _pick(body, "MaxConcurrent")
-        concurrent = 1 if concurrent is None else _count(concurrent, "MaxConcurrent", 1)
-        total = _pick(body, "TotalCompletions")
-        total = concurrent if total is None else _count(total, "TotalCompletions", 1)
+        only_keys(body, {"MaxConcurrent", "TotalCompletions"}, "ReplicatedJob mode")
+        concurrent = pick(body, "MaxConcurrent")
+        concurrent = 1 if concurrent is None else count_at_least(concurrent, "MaxConcurrent", 1)
+        total = pick(body, "TotalCompletions")
+        total = concurrent if total is None else count_at_least(total, "TotalCompletions", 1)
         return {kind: {"MaxConcurrent": concurrent, "TotalCompletions": total}}
     if body:
         raise FieldValueError(f"{kind} mode takes no settings")
     return {kind: {}}
 
 
-def _count(value: Any, what: str, minimum: int = 0) -> int:
-    number = as_int(value)
-    if number < minimum:
-        raise FieldValueError(f"{what} must be at least {minimum}")
-    return number
 
 
 def mode_kind(canonical_mode: Mapping[str, Any] | None) -> str:
@@ -110,44 +107,44 @@ def update_config(value: Any) -> dict[str, Any] | None:
     """
     if value is None:
         return None
-    source = _map(value, "an UpdateConfig or mapping")
-    _only_keys(source, set(_UPDATE_DEFAULTS), "update config")
+    source = as_mapping(value, "an UpdateConfig or mapping")
+    only_keys(source, set(_UPDATE_DEFAULTS), "update config")
     out: dict[str, Any] = {}
-    parallelism = _pick(source, "Parallelism")
+    parallelism = pick(source, "Parallelism")
     if parallelism is not None:
-        out["Parallelism"] = _count(parallelism, "Parallelism")
+        out["Parallelism"] = count_at_least(parallelism, "Parallelism")
     for key in ("Delay", "Monitor"):
-        raw = _pick(source, key)
+        raw = pick(source, key)
         if raw is not None:
             out[key] = duration_ns(raw)
-    action = _pick(source, "FailureAction")
+    action = pick(source, "FailureAction")
     if action not in (None, ""):
         if action not in _FAILURE_ACTIONS:
             raise FieldValueError(f"FailureAction must be one of {sorted(_FAILURE_ACTIONS)}")
         out["FailureAction"] = action
-    ratio = _pick(source, "MaxFailureRatio")
+    ratio = pick(source, "MaxFailureRatio")
     if ratio is not None:
         if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 <= ratio <= 1:
             raise FieldValueError("MaxFailureRatio must be a number from 0 to 1")
         out["MaxFailureRatio"] = ratio
-    order = _pick(source, "Order")
+    order = pick(source, "Order")
     if order not in (None, ""):
         if order not in _ORDERS:
             raise FieldValueError(f"Order must be one of {sorted(_ORDERS)}")
         out["Order"] = order
-    return _drop_defaults(out, _UPDATE_DEFAULTS)
+    return drop_defaults(out, _UPDATE_DEFAULTS)
 
 
 def endpoint_spec(value: Any) -> dict[str, Any] | None:
     """EndpointSpec: mode vip/dnsrr and ports (``{published: target}``, tuples or PortConfigs)."""
     if value is None:
         return None
-    source = _map(value, "an EndpointSpec or mapping")
-    _only_keys(source, {"Mode", "Ports"}, "endpoint spec")
-    endpoint_mode = _pick(source, "Mode") or "vip"
+    source = as_mapping(value, "an EndpointSpec or mapping")
+    only_keys(source, {"Mode", "Ports"}, "endpoint spec")
+    endpoint_mode = pick(source, "Mode") or "vip"
     if endpoint_mode not in ("vip", "dnsrr"):
         raise FieldValueError("endpoint Mode must be vip or dnsrr")
-    ports = [_port(p) for p in _port_items(_pick(source, "Ports"))]
+    ports = [_port(p) for p in _port_items(pick(source, "Ports"))]
     ports.sort(key=lambda p: (p["TargetPort"], p["Protocol"], p.get("PublishedPort", 0)))
     out: dict[str, Any] = {}
     if endpoint_mode != "vip":
@@ -163,7 +160,7 @@ def _port_items(ports: Any) -> list[Any]:
     if isinstance(ports, Mapping):  # docker-py: {published: target | (target, proto, mode)}
         items = []
         for published, target in ports.items():
-            parts = list(target) if _is_list(target) else [target]
+            parts = list(target) if is_list(target) else [target]
             entry = {"PublishedPort": published, "TargetPort": parts[0]}
             if len(parts) > 1:
                 entry["Protocol"] = parts[1]
@@ -171,26 +168,26 @@ def _port_items(ports: Any) -> list[Any]:
                 entry["PublishMode"] = parts[2]
             items.append(entry)
         return items
-    return _seq(ports, "port configs")
+    return as_list(ports, "port configs")
 
 
 def _port(item: Any) -> dict[str, Any]:
-    source = _map(item, "a port config mapping")
-    _only_keys(source, {"Name", "Protocol", "TargetPort", "PublishedPort", "PublishMode"}, "port")
-    target = _pick(source, "TargetPort")
+    source = as_mapping(item, "a port config mapping")
+    only_keys(source, {"Name", "Protocol", "TargetPort", "PublishedPort", "PublishMode"}, "port")
+    target = pick(source, "TargetPort")
     if target is None:
         raise FieldValueError("every port needs TargetPort")
     port: dict[str, Any] = {
-        "Protocol": _pick(source, "Protocol") or "tcp",
+        "Protocol": pick(source, "Protocol") or "tcp",
         "TargetPort": _port_number(target),
-        "PublishMode": _pick(source, "PublishMode") or "ingress",
+        "PublishMode": pick(source, "PublishMode") or "ingress",
     }
-    published = _pick(source, "PublishedPort")
+    published = pick(source, "PublishedPort")
     if published not in (None, 0, "0"):
         port["PublishedPort"] = _port_number(published)
-    name = _pick(source, "Name")
+    name = pick(source, "Name")
     if name:
-        port["Name"] = _text(name)
+        port["Name"] = as_text(name)
     if port["Protocol"] not in ("tcp", "udp", "sctp"):
         raise FieldValueError("port Protocol must be tcp, udp or sctp")
     if port["PublishMode"] not in ("ingress", "host"):

@@ -8,55 +8,55 @@ from typing import Any
 from ..errors import FieldValueError
 from ..units import as_int, byte_count, duration_ns, nano_cpus
 from .base import (
-    _is_list,
-    _map,
-    _only_keys,
-    _pick,
-    _prune,
-    _seq,
-    _text,
+    as_list,
+    as_mapping,
+    as_text,
+    count_at_least,
+    is_list,
+    only_keys,
+    pick,
+    prune,
     string_map,
     text,
 )
-from .service import _count
 
 
 def resources(value: Any) -> dict[str, Any] | None:
     """Resources: ``docker.types.Resources``, Engine dicts, or its constructor keywords."""
     if value is None:
         return None
-    source = dict(_map(value, "a Resources object or mapping"))
+    source = dict(as_mapping(value, "a Resources object or mapping"))
     keywords = {"cpu_limit", "mem_limit", "cpu_reservation", "mem_reservation", "generic_resources"}
     if any(str(k).lower() in keywords for k in source):
-        _only_keys(source, keywords, "resources")
+        only_keys(source, keywords, "resources")
         source = {
             "Limits": {
-                "NanoCPUs": _pick(source, "cpu_limit"),
-                "MemoryBytes": _pick(source, "mem_limit"),
+                "NanoCPUs": pick(source, "cpu_limit"),
+                "MemoryBytes": pick(source, "mem_limit"),
             },
             "Reservations": {
-                "NanoCPUs": _pick(source, "cpu_reservation"),
-                "MemoryBytes": _pick(source, "mem_reservation"),
-                "GenericResources": _pick(source, "generic_resources"),
+                "NanoCPUs": pick(source, "cpu_reservation"),
+                "MemoryBytes": pick(source, "mem_reservation"),
+                "GenericResources": pick(source, "generic_resources"),
             },
         }
-    _only_keys(source, {"Limits", "Reservations"}, "resources")
+    only_keys(source, {"Limits", "Reservations"}, "resources")
     out: dict[str, Any] = {}
     for key in ("Limits", "Reservations"):
-        part = _map(_pick(source, key) or {}, f"a {key} mapping")
+        part = as_mapping(pick(source, key) or {}, f"a {key} mapping")
         allowed = {"NanoCPUs", "MemoryBytes", "Pids", "GenericResources"}
-        _only_keys(part, allowed if key == "Reservations" else allowed - {"GenericResources"}, key)
+        only_keys(part, allowed if key == "Reservations" else allowed - {"GenericResources"}, key)
         block: dict[str, Any] = {}
-        cpus = _pick(part, "NanoCPUs")
+        cpus = pick(part, "NanoCPUs")
         if cpus is not None:
             block["NanoCPUs"] = nano_cpus(cpus)
-        memory = _pick(part, "MemoryBytes")
+        memory = pick(part, "MemoryBytes")
         if memory is not None:
             block["MemoryBytes"] = byte_count(memory)
-        pids = _pick(part, "Pids")
+        pids = pick(part, "Pids")
         if pids is not None:
             block["Pids"] = as_int(pids)
-        generic = _generic_resources(_pick(part, "GenericResources"))
+        generic = _generic_resources(pick(part, "GenericResources"))
         if generic:
             block["GenericResources"] = generic
         block = {k: v for k, v in block.items() if v}
@@ -76,14 +76,12 @@ def _generic_resources(value: Any) -> list[dict[str, Any]]:
             for k, v in value.items()
         ]
     out = []
-    for item in _seq(value, "generic resources"):
-        (spec_kind, body), = _map(item).items()
-        if spec_kind == "DiscreteResourceSpec":
-            out.append({spec_kind: {"Kind": _text(body["Kind"]), "Value": as_int(body["Value"])}})
-        elif spec_kind == "NamedResourceSpec":
-            out.append({spec_kind: {"Kind": _text(body["Kind"]), "Value": _text(body["Value"])}})
-        else:
+    for item in as_list(value, "generic resources"):
+        (spec_kind, body), = as_mapping(item).items()
+        if spec_kind not in ("DiscreteResourceSpec", "NamedResourceSpec"):
             raise FieldValueError(f"unknown generic resource {spec_kind!r}")
+        convert = as_int if spec_kind == "DiscreteResourceSpec" else as_text
+        out.append({spec_kind: {"Kind": as_text(body["Kind"]), "Value": convert(body["Value"])}})
     return sorted(out, key=repr)
 
 
@@ -99,19 +97,19 @@ def restart_policy(value: Any) -> dict[str, Any] | None:
     """
     if value is None:
         return None
-    source = _map(value, "a RestartPolicy or mapping")
-    _only_keys(source, {"Condition", "Delay", "MaxAttempts", "Window"}, "restart policy")
-    condition = _pick(source, "Condition") or "any"
+    source = as_mapping(value, "a RestartPolicy or mapping")
+    only_keys(source, {"Condition", "Delay", "MaxAttempts", "Window"}, "restart policy")
+    condition = pick(source, "Condition") or "any"
     if condition not in _CONDITIONS:
         raise FieldValueError(f"Condition must be one of {sorted(_CONDITIONS)}")
     out: dict[str, Any] = {"Condition": condition}
     for key in ("Delay", "Window"):
-        raw = _pick(source, key)
+        raw = pick(source, key)
         if raw is not None:
             out[key] = duration_ns(raw)
-    attempts = _pick(source, "MaxAttempts")
+    attempts = pick(source, "MaxAttempts")
     if attempts:
-        out["MaxAttempts"] = _count(attempts, "MaxAttempts")
+        out["MaxAttempts"] = count_at_least(attempts, "MaxAttempts")
     return out
 
 
@@ -120,19 +118,19 @@ def preferences(value: Any) -> list[dict[str, Any]] | None:
     if value is None:
         return None
     out = []
-    for item in _seq(value, "placement preferences"):
+    for item in as_list(value, "placement preferences"):
         if isinstance(item, str):
             strategy, _, descriptor = item.partition("=")
-        elif _is_list(item):
+        elif is_list(item):
             if len(item) != 2:
                 raise FieldValueError("a preference tuple is (strategy, descriptor)")
             strategy, descriptor = item
         else:
-            (strategy, body), = _map(item, "a preference").items()
-            descriptor = _pick(_map(body), "SpreadDescriptor")
+            (strategy, body), = as_mapping(item, "a preference").items()
+            descriptor = pick(as_mapping(body), "SpreadDescriptor")
         if str(strategy).lower() != "spread" or not descriptor:
             raise FieldValueError("only spread preferences exist", '("spread", "node.labels.zone")')
-        out.append({"Spread": {"SpreadDescriptor": _text(descriptor)}})
+        out.append({"Spread": {"SpreadDescriptor": as_text(descriptor)}})
     return out or None
 
 
@@ -141,20 +139,20 @@ def platforms(value: Any) -> list[dict[str, str]] | None:
     if value is None:
         return None
     out = []
-    for item in _seq(value, "platforms"):
+    for item in as_list(value, "platforms"):
         if isinstance(item, str):
             os_name, _, arch = item.partition("/")
             entry = {"Architecture": arch, "OS": os_name}
-        elif _is_list(item):
+        elif is_list(item):
             arch, os_name = item
-            entry = {"Architecture": _text(arch), "OS": _text(os_name)}
+            entry = {"Architecture": as_text(arch), "OS": as_text(os_name)}
         else:
-            source = _map(item, "a platform")
+            source = as_mapping(item, "a platform")
             entry = {
-                "Architecture": _text(_pick(source, "Architecture") or ""),
-                "OS": _text(_pick(source, "OS") or ""),
+                "Architecture": as_text(pick(source, "Architecture") or ""),
+                "OS": as_text(pick(source, "OS") or ""),
             }
-        out.append(_prune(entry))
+        out.append(prune(entry))
     return sorted(out, key=lambda p: (p.get("OS", ""), p.get("Architecture", ""))) or None
 
 
@@ -163,20 +161,20 @@ def networks(value: Any) -> list[dict[str, Any]] | None:
     if value is None:
         return None
     out = []
-    for item in _seq(value, "networks"):
+    for item in as_list(value, "networks"):
         if isinstance(item, str):
             item = {"Target": item}
-        source = _map(item, "a network name or NetworkAttachmentConfig")
-        _only_keys(source, {"Target", "Aliases", "DriverOpts", "Options"}, "network")
-        target = _pick(source, "Target")
+        source = as_mapping(item, "a network name or NetworkAttachmentConfig")
+        only_keys(source, {"Target", "Aliases", "DriverOpts", "Options"}, "network")
+        target = pick(source, "Target")
         if not target:
             raise FieldValueError("every network needs a Target (name or id)")
         entry = {
-            "Target": _text(target),
-            "Aliases": sorted(_text(a) for a in (_pick(source, "Aliases") or [])),
-            "DriverOpts": string_map(_pick(source, "DriverOpts", "Options")),
+            "Target": as_text(target),
+            "Aliases": sorted(as_text(a) for a in (pick(source, "Aliases") or [])),
+            "DriverOpts": string_map(pick(source, "DriverOpts", "Options")),
         }
-        out.append(_prune(entry))
+        out.append(prune(entry))
     return sorted(out, key=lambda n: n["Target"]) or None
 
 
