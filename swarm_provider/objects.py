@@ -26,6 +26,7 @@ from .object_provider import (
 )
 from .object_state import NETWORK_COMPUTED
 from .service import default_name
+from .table import input_names
 
 Json = Any
 
@@ -199,10 +200,7 @@ def _utf8(data: bytes | bytearray) -> str:
             "binary content can't be a Pulumi input", secret=True))]) from None
 
 
-def _input_names(table: Any, options: frozenset[str]) -> frozenset[str]:
-    return frozenset(row.name for row in table if row.origin != "internal") | options
 
-
-NETWORK_INPUT_NAMES = _input_names(NETWORK_FIELDS, NetworkProvider.options)
-SECRET_INPUT_NAMES = _input_names(SECRET.table, SecretProvider.options)
-CONFIG_INPUT_NAMES = _input_names(CONFIG.table, ConfigProvider.options)
+NETWORK_INPUT_NAMES = input_names(NETWORK_FIELDS, NetworkProvider.options)
+SECRET_INPUT_NAMES = input_names(SECRET.table, SecretProvider.options)
+CONFIG_INPUT_NAMES = input_names(CONFIG.table, ConfigProvider.options)

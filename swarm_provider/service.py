@@ -13,9 +13,10 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import Resource
 
-from .fields import USER_FIELDS
+from .fields import FIELDS, USER_FIELDS
 from .provider import OPTIONS, ServiceProvider
 from .state import COMPUTED
+from .table import input_names
 
 Json = Any
 
@@ -122,7 +123,7 @@ class SwarmService(Resource, module="swarm", name="Service"):
         )
 
 
-_INPUT_NAMES = frozenset(f.name for f in USER_FIELDS) | OPTIONS
+_INPUT_NAMES = input_names(FIELDS, OPTIONS)
 
 
 def _describe_inputs(intro: str) -> str:

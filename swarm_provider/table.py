@@ -50,3 +50,8 @@ def nested_paths(table: Table, field: Field) -> list[tuple[str, ...]]:
         for other in table
         if other is not field and len(other.path) > depth and other.path[:depth] == field.path
     ]
+
+
+def input_names(table: Table, options: frozenset[str]) -> frozenset[str]:
+    """The keyword arguments a resource class accepts: its user rows plus its options."""
+    return frozenset(row.name for row in table if row.origin != "internal") | options

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi import automation as auto
 
 REPO = Path(__file__).resolve().parents[2]
 PLUGINS = ("pulumi-language-python", "pulumi-language-python-exec", "pulumi-resource-pulumi-python")
@@ -156,4 +157,10 @@ def plaintext_paths(node: Any, value: str, path: str = "") -> list[str]:
     if isinstance(node, list):
         return [p for i, v in enumerate(node) for p in plaintext_paths(v, value, f"{path}[{i}]")]
     return [path] if isinstance(node, str) and value in node else []
+
+
+def local_stack(project: Path, env: dict[str, str], name: str = "dev") -> Any:
+    """A new stack of the local program in ``project``, run by the real CLI with ``env``."""
+    opts = auto.LocalWorkspaceOptions(pulumi_home=env["PULUMI_HOME"], env_vars=env)
+    return auto.create_stack(name, work_dir=str(project), opts=opts)
 

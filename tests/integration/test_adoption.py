@@ -87,8 +87,7 @@ def test_adopt_existing_services_through_pulumi_up(
     tasks_before = {name: task_ids(docker_client, f"{prefix}{name}") for name in ids}
 
     prog = helpers.write_program(tmp_path / "prog", "adoption", PROGRAM)
-    opts = auto.LocalWorkspaceOptions(pulumi_home=pulumi_env["PULUMI_HOME"], env_vars=pulumi_env)
-    stack = auto.create_stack("dev", work_dir=str(prog), opts=opts)
+    stack = helpers.local_stack(prog, pulumi_env)
     try:
         stack.set_all_config({"swarm:namePrefix": auto.ConfigValue(prefix),
                               "image": auto.ConfigValue(test_image)})

@@ -227,8 +227,7 @@ def test_demo_project(tmp_path: Path, pulumi_env: dict[str, str],
     (project / ".venv").symlink_to(sys.prefix, target_is_directory=True)
     prefix = f"demo{uuid.uuid4().hex[:6]}-"
     env = {**pulumi_env, "SWARM_TEST_IMAGE": test_image}
-    opts = auto.LocalWorkspaceOptions(pulumi_home=env["PULUMI_HOME"], env_vars=env)
-    stack = auto.create_stack("demo", work_dir=str(project), opts=opts)
+    stack = helpers.local_stack(project, env, "demo")
     try:
         stack.set_all_config({"swarm:namePrefix": auto.ConfigValue(prefix),
                               "port": auto.ConfigValue(str(helpers.free_port()))})

@@ -67,9 +67,7 @@ def test_failed_update_fails_up_and_next_up_recovers(
     prefix = f"fu{uuid.uuid4().hex[:6]}-"
     name = f"{prefix}app"
     prog = helpers.write_program(tmp_path / "prog", "failed-update", PROGRAM)
-    opts = auto.LocalWorkspaceOptions(pulumi_home=pulumi_env["PULUMI_HOME"],
-                                      env_vars=pulumi_env)
-    stack = auto.create_stack("dev", work_dir=str(prog), opts=opts)
+    stack = helpers.local_stack(prog, pulumi_env)
     try:
         stack.set_all_config({
             "swarm:namePrefix": auto.ConfigValue(prefix),

@@ -73,8 +73,7 @@ def _journal(path: Path) -> list[str]:
 def test_local_program_through_language_host(tmp_path: Path, pulumi_env: dict[str, str]) -> None:
     prog = _write_program(tmp_path / "prog", "smoke-local")
     journal = tmp_path / "journal.txt"
-    opts = auto.LocalWorkspaceOptions(pulumi_home=pulumi_env["PULUMI_HOME"], env_vars=pulumi_env)
-    stack = auto.create_stack("dev", work_dir=str(prog), opts=opts)
+    stack = helpers.local_stack(prog, pulumi_env)
     try:
         stack.set_config("message", auto.ConfigValue("hello"))
         stack.set_config("journal", auto.ConfigValue(str(journal)))

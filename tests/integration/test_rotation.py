@@ -101,9 +101,7 @@ def test_secret_rotation_through_pulumi_up(
     prog = helpers.write_program(tmp_path / "prog", "rotation", PROGRAM)
     password_file = tmp_path / "password.txt"
     password_file.write_text(first)
-    opts = auto.LocalWorkspaceOptions(pulumi_home=pulumi_env["PULUMI_HOME"],
-                                      env_vars=pulumi_env)
-    stack = auto.create_stack("dev", work_dir=str(prog), opts=opts)
+    stack = helpers.local_stack(prog, pulumi_env)
     try:
         stack.set_all_config({
             "swarm:namePrefix": auto.ConfigValue(prefix),
