@@ -22,6 +22,7 @@ import docker
 import requests
 from docker.errors import APIError, DockerException, NotFound
 
+from .api_versions import require_features
 from .errors import EngineError, object_label, service_label
 
 MIN_API_VERSION = (1, 41)
@@ -140,6 +141,7 @@ def is_name_conflict(exc: BaseException) -> bool:
 
 
 def create_service(api: docker.APIClient, spec: Mapping[str, Any]) -> str:
+    require_features(spec, api.api_version, service_label(spec.get("Name"), None))
     with engine_errors("creating", spec.get("Name")):
         reply = api._result(api._post_json(api._url("/services/create"), data=dict(spec)), True)
     return str(reply["ID"])
@@ -148,6 +150,7 @@ def create_service(api: docker.APIClient, spec: Mapping[str, Any]) -> str:
 def update_service(api: docker.APIClient, service_id: str, version: int,
                    spec: Mapping[str, Any]) -> None:
     """POST the full spec at ``version``; raises EngineError (check is_out_of_sequence)."""
+    require_features(spec, api.api_version, service_label(spec.get("Name"), service_id))
     url = api._url("/services/{0}/update", service_id)
     with engine_errors("updating", spec.get("Name"), service_id):
         api._result(api._post_json(url, data=dict(spec), params={"version": version}), True)

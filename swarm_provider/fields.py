@@ -72,7 +72,8 @@ FIELDS: tuple[Field, ...] = (
               "the kind replaces the service; changing replicas updates it in place."),
     Field("mounts", (*_C, "Mounts"), n.mounts, "keyed", key="Target",
           doc='Mounts: "source:target[:ro|rw]" strings (absolute source = bind, else '
-              "volume), docker.types.Mount objects or Engine dicts."),
+              "volume), docker.types.Mount objects or Engine dicts. A volume Subpath "
+              "(Mount subpath=) needs Engine API 1.45 (Docker 26) or newer."),
     Field("networks", (*_T, "Networks"), n.networks, "keyed", key="Target",
           doc="Networks to attach: names, ids or NetworkAttachmentConfig (aliases, "
               "driver options). Names stay names in state; the engine stores ids."),

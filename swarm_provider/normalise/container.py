@@ -3,6 +3,7 @@ secret/config references, ulimits."""
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Mapping
 from typing import Any
 
@@ -124,7 +125,7 @@ def _mount(item: Any) -> dict[str, Any]:
     }
     keywords = {
         "propagation", "no_copy", "labels", "driver_config", "tmpfs_size", "tmpfs_mode",
-        "read_only",
+        "read_only", "subpath",
     }
     if any(str(k).lower() in keywords for k in source):  # Mount(...) keyword form
         only_keys(source, {"target", "source", "type", "consistency"} | keywords, "mount")
@@ -140,6 +141,7 @@ def _mount(item: Any) -> dict[str, Any]:
                 "NoCopy": pick(source, "no_copy"),
                 "Labels": pick(source, "labels"),
                 "DriverConfig": driver,
+                "Subpath": pick(source, "subpath"),
             },
             "TmpfsOptions": {
                 "SizeBytes": pick(source, "tmpfs_size"),
@@ -172,19 +174,39 @@ def _mount(item: Any) -> dict[str, Any]:
             "NoCopy": bool(pick(volume, "NoCopy")),
             "Labels": string_map(pick(volume, "Labels")),
             "DriverConfig": driver,
+            "Subpath": _subpath(pick(volume, "Subpath"), mount_type, pick(source, "Source")),
         },
         "TmpfsOptions": {
             "SizeBytes": None if size is None else byte_count(size),
             "Mode": None if mode_bits is None else as_int(mode_bits),
         },
     }
-    if mount_type != "bind" and entry["BindOptions"]:
+    if mount_type != "bind" and prune(entry["BindOptions"]):
         raise FieldValueError(f"BindOptions only apply to bind mounts, not {mount_type}")
     if mount_type == "tmpfs" and entry["Source"]:
         raise FieldValueError("tmpfs mounts take no Source")
     if mount_type == "bind" and not entry["Source"]:
         raise FieldValueError("bind mounts need an absolute Source path")
     return prune(entry)
+
+
+def _subpath(value: Any, mount_type: str, source: Any) -> str | None:
+    """VolumeOptions.Subpath (API 1.45+): a folder inside a named volume, mounted instead of
+    its root. The engine checks it only when a task starts (the task then fails), so the
+    rules it applies there are checked here, before anything is sent."""
+    if value is None or value == "":
+        return None
+    subpath = as_text(value)
+    if mount_type != "volume":
+        raise FieldValueError(f"Subpath only applies to volume mounts, not {mount_type}")
+    if not source:
+        raise FieldValueError("Subpath needs a named volume (a Source), not an anonymous one")
+    inside = posixpath.normpath(subpath)  # the engine's test: Go's filepath.IsLocal
+    if subpath.startswith("/") or inside == ".." or inside.startswith("../"):
+        raise FieldValueError(
+            "Subpath must be a relative path within the volume", 'e.g. "app/data"'
+        )
+    return subpath
 
 
 def _mount_string(item: str) -> dict[str, Any]:

@@ -1,0 +1,45 @@
+"""A spec feature newer than the engine's API is refused before it is sent, not dropped."""
+
+from __future__ import annotations
+
+import pytest
+from docker import types
+
+from swarm_provider.api_versions import FEATURES, require_features
+from swarm_provider.errors import EngineError
+from swarm_provider.fields import FIELDS_BY_NAME
+from swarm_provider.spec import build_spec
+
+
+def _spec_with_subpath() -> dict:
+    mounts = FIELDS_BY_NAME["mounts"].normalise([types.Mount("/d", "vol", subpath="app/data")])
+    return build_spec({"name": "web", "image": "busybox", "mounts": mounts})
+
+
+def test_subpath_is_refused_below_api_1_45_naming_service_input_and_engine_path() -> None:
+    with pytest.raises(EngineError) as caught:
+        require_features(_spec_with_subpath(), "1.41", "service 'web'")
+    assert str(caught.value) == (
+        "service 'web': mounts (TaskTemplate.ContainerSpec.Mounts.VolumeOptions.Subpath): "
+        "needs Engine API 1.45 (Docker 26.0) or newer, but the engine speaks API 1.41 and "
+        'would silently drop it; got "app/data" [upgrade the engine, or leave Subpath out]'
+    )
+
+
+@pytest.mark.parametrize("version", ["1.45", "1.51", "2.0"])
+def test_subpath_passes_on_engines_that_keep_it(version: str) -> None:
+    require_features(_spec_with_subpath(), version, "service 'web'")
+
+
+def test_specs_without_newer_features_pass_on_the_oldest_supported_api() -> None:
+    mounts = FIELDS_BY_NAME["mounts"].normalise(["vol:/d", "/srv:/s:ro"])
+    require_features(build_spec({"name": "web", "image": "b", "mounts": mounts}), "1.41", "x")
+
+
+def test_every_feature_names_an_input_of_the_table_and_an_api_after_1_41() -> None:
+    for feature in FEATURES:
+        assert feature.field in FIELDS_BY_NAME
+        assert feature.path[: len(FIELDS_BY_NAME[feature.field].path)] == (
+            FIELDS_BY_NAME[feature.field].path
+        )
+        assert feature.minimum > (1, 41)
