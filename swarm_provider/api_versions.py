@@ -36,6 +36,8 @@ class Feature:
 FEATURES = (
     Feature("mounts", ("TaskTemplate", "ContainerSpec", "Mounts", "*", "VolumeOptions",
                        "Subpath"), (1, 45), "26.0"),
+    Feature("privileges", ("TaskTemplate", "ContainerSpec", "Privileges", "NoNewPrivileges"),
+            (1, 44), "25.0"),
 )
 
 

@@ -15,6 +15,7 @@ from .base import (
     as_mapping,
     as_text,
     count_at_least,
+    flag,
     is_list,
     only_keys,
     pick,
@@ -60,7 +61,8 @@ def dns_config(value: Any) -> dict[str, Any] | None:
 
 
 def privileges(value: Any) -> dict[str, Any] | None:
-    """Privileges; docker-py sends every SELinux field (nulls), the engine adds nulls too."""
+    """Privileges; docker-py sends every SELinux field (nulls), the engine adds nulls too,
+    and engines from 25.0 on add ``"NoNewPrivileges": false``."""
     if value is None:
         return None
     source = as_mapping(value, "a Privileges object or mapping")
@@ -83,7 +85,7 @@ def privileges(value: Any) -> dict[str, Any] | None:
                 "Level": pick(source, "selinux_level"),
             },
         }
-    only_keys(source, {"CredentialSpec", "SELinuxContext"}, "privileges")
+    only_keys(source, {"CredentialSpec", "SELinuxContext", "NoNewPrivileges"}, "privileges")
     credential = as_mapping(pick(source, "CredentialSpec") or {}, "a CredentialSpec mapping")
     only_keys(credential, {"Config", "File", "Registry"}, "CredentialSpec")
     selinux = as_mapping(pick(source, "SELinuxContext") or {}, "a SELinuxContext mapping")
@@ -93,6 +95,8 @@ def privileges(value: Any) -> dict[str, Any] | None:
         "SELinuxContext": {
             k: pick(selinux, k) for k in ("Disable", "User", "Role", "Type", "Level")
         },
+        # API 1.44+; engines from 25.0 on store it as a plain bool: false reads as unset.
+        "NoNewPrivileges": flag(pick(source, "NoNewPrivileges")),
     }
     pruned = prune(out)
     if len(pruned.get("CredentialSpec", {})) > 1:

@@ -43,3 +43,12 @@ def test_every_feature_names_an_input_of_the_table_and_an_api_after_1_41() -> No
             FIELDS_BY_NAME[feature.field].path
         )
         assert feature.minimum > (1, 41)
+
+
+def test_no_new_privileges_is_refused_below_api_1_44() -> None:
+    privileges = FIELDS_BY_NAME["privileges"].normalise({"NoNewPrivileges": True})
+    spec = build_spec({"name": "web", "image": "b", "privileges": privileges})
+    with pytest.raises(EngineError, match=r"privileges \(TaskTemplate.ContainerSpec.Privileges."
+                       r"NoNewPrivileges\): needs Engine API 1.44 \(Docker 25.0\)"):
+        require_features(spec, "1.43", "service 'web'")
+    require_features(spec, "1.44", "service 'web'")

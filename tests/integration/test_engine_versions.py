@@ -1,0 +1,141 @@
+"""What differs between engines: API 1.44+ features, and the defaults newer engines add.
+
+These run on whatever engine the test bed runs (Debian's 20.10 by default, Docker 28 with
+SWARM_TESTBED_ENGINE=28; scripts/test runs them on both). Each test asserts what a user of
+that engine would see: a volume Subpath kept and really mounted where the engine knows
+it, refused in one clear message where it would be dropped.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+from docker import types
+
+from swarm_provider import engine
+from swarm_provider.errors import EngineError
+from swarm_provider.provider import ServiceProvider
+
+ON_MANAGER = ["node.role==manager"]  # the volume below lives on the manager's engine
+
+
+def api_version(provider: ServiceProvider) -> tuple[int, int]:
+    major, minor = engine.client(provider.connection).api.api_version.split(".")
+    return int(major), int(minor)
+
+
+@pytest.fixture
+def host_volume(docker_client: docker.DockerClient) -> Iterator[str]:
+    """A named volume on the manager whose folder `app` holds a file `marker`.
+
+    A local volume bound to a host folder, so its content exists before any task mounts a
+    Subpath of it (the engine refuses a Subpath that does not exist in the volume).
+    """
+    suffix = uuid.uuid4().hex[:6]
+    folder = Path(f"/tmp/swarm-provider-subpath-{suffix}")
+    (folder / "app").mkdir(parents=True)
+    (folder / "app" / "marker").write_text("from the subpath\n")
+    volume = docker_client.volumes.create(
+        f"subpath-{suffix}", driver="local",
+        driver_opts={"type": "none", "o": "bind", "device": str(folder)},
+    )
+    yield volume.name
+    try:
+        volume.remove(force=True)
+    except docker.errors.APIError:
+        pass
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def inputs(provider: ServiceProvider, name: str, image: str, **extra: Any) -> dict[str, Any]:
+    raw = {"name": name, "image": image, "owner": f"test/engine-versions/{name}",
+           "stop_grace_period": "1s", "update_config": {"Monitor": "1s"}, **extra}
+    checked = provider.check({}, raw)
+    assert checked.failures == [], checked.failures
+    return dict(checked.inputs)
+
+
+def test_volume_subpath_is_mounted_kept_and_cleared_or_refused_clearly(
+    provider: ServiceProvider, unique: Callable[[str], str], test_image: str,
+    services_cleanup: list[str], host_volume: str,
+) -> None:
+    name = unique("subpath")
+    services_cleanup.append(name)
+    # The task only stays up when /d is the volume's `app` folder: wait=True proves the mount.
+    news = inputs(
+        provider, name, test_image, constraints=ON_MANAGER,
+        command=["sh", "-c", "test -f /d/marker && exec sleep 600"],
+        mounts=[types.Mount("/d", host_volume, subpath="app")],
+    )
+    if api_version(provider) < (1, 45):
+        with pytest.raises(EngineError) as refused:
+            provider.create(news)
+        message = str(refused.value)
+        assert message.startswith(f"service {name!r}: mounts (TaskTemplate.ContainerSpec."
+                                  "Mounts.VolumeOptions.Subpath): needs Engine API 1.45")
+        assert '"app"' in message and "upgrade the engine" in message
+        client = engine.client(provider.connection).api
+        assert not [s for s in client.services(filters={"name": name}) if
+                    s["Spec"]["Name"] == name], "nothing may be created on a refused spec"
+        return
+
+    created = provider.create(news)
+    state = dict(created.outs or {})
+    try:
+        live = state["spec"]["TaskTemplate"]["ContainerSpec"]["Mounts"]
+        assert [m.get("VolumeOptions", {}).get("Subpath") for m in live] == ["app"]
+        assert provider.diff(created.id, state, news).changes is False
+        refreshed = dict(provider.read(created.id, state).outs or {})
+        assert provider.diff(created.id, refreshed, news).changes is False
+
+        # The volume root has no marker: the same command now needs the mount's root.
+        root = inputs(
+            provider, name, test_image, constraints=ON_MANAGER,
+            command=["sh", "-c", "test -f /d/app/marker && exec sleep 600"],
+            mounts=[types.Mount("/d", host_volume)],
+        )
+        assert provider.diff(created.id, state, root).changes is True
+        state = dict(provider.update(created.id, state, root).outs or {})
+        live = state["spec"]["TaskTemplate"]["ContainerSpec"]["Mounts"]
+        assert "Subpath" not in (live[0].get("VolumeOptions") or {})
+        assert provider.diff(created.id, state, root).changes is False
+    finally:
+        provider.delete(created.id, state)
+
+
+def test_no_new_privileges_reaches_the_task_or_is_refused_clearly(
+    provider: ServiceProvider, unique: Callable[[str], str], test_image: str,
+    services_cleanup: list[str],
+) -> None:
+    name = unique("nonewprivs")
+    services_cleanup.append(name)
+    # The task stays up only when the kernel really set no_new_privs for it.
+    news = inputs(
+        provider, name, test_image, privileges={"NoNewPrivileges": True},
+        command=["sh", "-c", "grep -q 'NoNewPrivs:[[:space:]]*1' /proc/self/status && "
+                 "exec sleep 600"],
+    )
+    if api_version(provider) < (1, 44):
+        with pytest.raises(EngineError, match=rf"^service {name!r}: privileges \(TaskTemplate"
+                           r"\.ContainerSpec\.Privileges\.NoNewPrivileges\): needs Engine API "
+                           r"1\.44 \(Docker 25\.0\)"):
+            provider.create(news)
+        return
+    created = provider.create(news)
+    state = dict(created.outs or {})
+    try:
+        live = state["spec"]["TaskTemplate"]["ContainerSpec"]["Privileges"]
+        assert live["NoNewPrivileges"] is True
+        refreshed = dict(provider.read(created.id, state).outs or {})
+        assert provider.diff(created.id, refreshed, news).changes is False
+        plain = inputs(provider, name, test_image, command=["sleep", "600"])
+        state = dict(provider.update(created.id, state, plain).outs or {})
+        assert provider.diff(created.id, state, plain).changes is False
+    finally:
+        provider.delete(created.id, state)
