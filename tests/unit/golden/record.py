@@ -1,15 +1,19 @@
-"""Record golden inspect JSON from a real engine: `python tests/unit/golden/record.py`.
+"""Record golden inspect JSON from a real engine: `python tests/unit/golden/record.py [DIR]`.
 
 Each case's inputs (Python literals in CASES) are created through the provider's own
 spec builder, inspected without inserted defaults, and saved with the inputs, so the
 unit tests can check read-back and diff against what an engine really returns. Run it
-against the testbed (eval "$(scripts/testbed env)") when the normalisers change.
+against the testbed (eval "$(scripts/testbed env)") when the normalisers change. The
+files beside this script come from Debian's 20.10; `record.py docker-28` writes the same
+cases, as Docker 28 returns them, into docker-28/ (run it on a SWARM_TESTBED_ENGINE=28
+test bed): newer engines add keys of their own (NoNewPrivileges, for one).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -72,8 +76,9 @@ CASES: dict[str, dict[str, Any]] = {
 }
 
 
-def main() -> None:
+def main(folder: Path = HERE) -> None:
     api = docker.from_env(version="auto").api
+    folder.mkdir(exist_ok=True)
     for case, inputs in CASES.items():
         spec = build_spec(require_valid({**inputs, "owner": f"golden/{case}"}))
         service_id = engine.create_service(api, spec)
@@ -83,10 +88,10 @@ def main() -> None:
         finally:
             api.remove_service(service_id)
         record = {"inputs": inputs, "inspect": live}
-        path = HERE / f"{case}.json"
+        path = folder / f"{case}.json"
         path.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
         print(f"wrote {path}")
 
 
 if __name__ == "__main__":
-    main()
+    main(HERE / sys.argv[1] if len(sys.argv) > 1 else HERE)
