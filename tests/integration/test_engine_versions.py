@@ -8,7 +8,9 @@ it, refused in one clear message where it would be dropped.
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -139,3 +141,33 @@ def test_no_new_privileges_reaches_the_task_or_is_refused_clearly(
         assert provider.diff(created.id, state, plain).changes is False
     finally:
         provider.delete(created.id, state)
+
+
+def test_subpath_matches_what_the_docker_cli_stores(
+    provider: ServiceProvider, unique: Callable[[str], str], test_image: str,
+    services_cleanup: list[str], docker_client: docker.DockerClient,
+) -> None:
+    """The oracle: `docker service create --mount ...,volume-subpath=app` (no task runs).
+
+    Below API 1.45 the engine stores the CLI's mount without its Subpath, silently: the
+    reason the provider refuses a Subpath there. From 1.45 on, the provider's mount is
+    exactly the one the CLI gets.
+    """
+    name = unique("subpath-cli")
+    services_cleanup.append(name)
+    subprocess.run(
+        ["docker", "service", "create", "--quiet", "--detach", "--replicas", "0",
+         "--name", name, "--mount", "type=volume,source=cli-vol,target=/d,volume-subpath=app",
+         test_image, "sleep", "60"],
+        check=True, capture_output=True, env=dict(os.environ),
+    )
+    stored = docker_client.services.get(name).attrs["Spec"]["TaskTemplate"]["ContainerSpec"]
+    ours = inputs(provider, name, test_image,
+                  mounts=[types.Mount("/d", "cli-vol", subpath="app")])["mounts"]
+    from_cli = inputs(provider, name, test_image, mounts=stored["Mounts"])["mounts"]
+    if api_version(provider) < (1, 45):
+        assert "Subpath" not in str(stored["Mounts"]), "the old engine kept the Subpath"
+        assert from_cli != ours
+    else:
+        assert from_cli == ours == [{"Type": "volume", "Source": "cli-vol", "Target": "/d",
+                                     "VolumeOptions": {"Subpath": "app"}}]
