@@ -38,6 +38,7 @@ FEATURES = (
                        "Subpath"), (1, 45), "26.0"),
     Feature("privileges", ("TaskTemplate", "ContainerSpec", "Privileges", "NoNewPrivileges"),
             (1, 44), "25.0"),
+    Feature("oom_score_adj", ("TaskTemplate", "ContainerSpec", "OomScoreAdj"), (1, 46), "27.0"),
 )
 
 

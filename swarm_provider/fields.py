@@ -129,6 +129,9 @@ FIELDS: tuple[Field, ...] = (
               "[{Name, Soft, Hard}]."),
     Field("pids_limit", (*_T, "Resources", "Limits", "Pids"), n.positive_int, "value",
           origin="extra", doc="Maximum number of processes per task (0 = unlimited)."),
+    Field("oom_score_adj", (*_C, "OomScoreAdj"), n.oom_score_adj, "value", origin="extra",
+          doc="The tasks' oom_score_adj, -1000 to 1000 (Engine API 1.46, Docker 27, or "
+              "newer; refused on older engines, which would drop it)."),
     Field("force_update", (*_T, "ForceUpdate"), n.positive_int, "value", origin="extra",
           doc="Redeploy counter: change it (e.g. bump it) to restart every task without "
               "any other spec change."),

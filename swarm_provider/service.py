@@ -2,8 +2,9 @@
 
 Every keyword of docker-py's ``ServiceCollection.create()`` is an input of the same name
 and accepts the same value forms (``docker.types`` objects, Engine-shaped dicts, strings)
-or Pulumi ``Input``/``Output`` values; ``ulimits``, ``pids_limit`` and ``force_update``
-go beyond docker-py. See ``swarm_provider.fields.FIELDS`` for what each input does.
+or Pulumi ``Input``/``Output`` values; ``ulimits``, ``pids_limit``, ``oom_score_adj``
+and ``force_update`` go beyond docker-py. See ``swarm_provider.fields.FIELDS`` for what
+each input does.
 """
 
 from __future__ import annotations
@@ -99,6 +100,7 @@ class SwarmService(Resource, module="swarm", name="Service"):
         sysctls: pulumi.Input[dict[str, str]] | None = None,
         ulimits: pulumi.Input[Json] | None = None,
         pids_limit: pulumi.Input[int] | None = None,
+        oom_score_adj: pulumi.Input[int] | None = None,
         force_update: pulumi.Input[int] | None = None,
         wait: pulumi.Input[bool] | None = None,
         timeout: pulumi.Input[float] | None = None,

@@ -29,6 +29,7 @@ from .container import (
     dns_config,
     healthcheck,
     mounts,
+    oom_score_adj,
     privileges,
     secrets,
     ulimits,
@@ -88,6 +89,7 @@ __all__ = [
     "string_set",
     "text",
     "tristate",
+    "oom_score_adj",
     "ulimits",
     "update_config",
 ]

@@ -238,6 +238,17 @@ def _mount_string(item: str) -> dict[str, Any]:
     return entry
 
 
+def oom_score_adj(value: Any) -> int | None:
+    """OomScoreAdj (API 1.46+): -1000 to 1000, the kernel's range; 0, the default, is unset
+    (the engine omits it)."""
+    if value is None:
+        return None
+    adjust = as_int(value)
+    if not -1000 <= adjust <= 1000:
+        raise FieldValueError("must be between -1000 and 1000 (the kernel's oom_score_adj)")
+    return adjust or None
+
+
 def _file_reference(kind: str) -> Normaliser:
     """Secret/config references: complete (id and exact name), file defaults filled in."""
     id_key, name_key = f"{kind}ID", f"{kind}Name"

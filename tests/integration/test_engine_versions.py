@@ -21,7 +21,7 @@ import pytest
 from docker import types
 
 from swarm_provider import engine
-from swarm_provider.errors import EngineError
+from swarm_provider.errors import ConflictError, EngineError
 from swarm_provider.provider import ServiceProvider
 
 ON_MANAGER = ["node.role==manager"]  # the volume below lives on the manager's engine
@@ -171,3 +171,38 @@ def test_subpath_matches_what_the_docker_cli_stores(
     else:
         assert from_cli == ours == [{"Type": "volume", "Source": "cli-vol", "Target": "/d",
                                      "VolumeOptions": {"Subpath": "app"}}]
+
+
+def test_an_oom_score_adj_set_outside_pulumi_is_drift_not_silently_wiped(
+    provider: ServiceProvider, unique: Callable[[str], str], test_image: str,
+    services_cleanup: list[str],
+) -> None:
+    """`docker service update --oom-score-adj` (API 1.46+) is seen by refresh and guards `up`.
+
+    Before oom_score_adj was an input, the provider read past it and the next update sent
+    a spec without it: the setting was gone and nobody was told. The CLI itself refuses the
+    flag below API 1.46, and so does the provider.
+    """
+    name = unique("oom")
+    services_cleanup.append(name)
+    news = inputs(provider, name, test_image, command=["sleep", "600"])
+    cli = ["docker", "service", "update", "--quiet", "--detach=false", "--oom-score-adj",
+           "100", name]
+    if api_version(provider) < (1, 46):
+        with pytest.raises(EngineError, match=r"oom_score_adj .*needs Engine API 1\.46"):
+            provider.create({**news, "oom_score_adj": 100})
+        return
+    created = provider.create(news)
+    state = dict(created.outs or {})
+    try:
+        subprocess.run(cli, check=True, capture_output=True, env=dict(os.environ))
+        refreshed = dict(provider.read(created.id, state).outs or {})
+        assert refreshed["oom_score_adj"] == 100
+        assert provider.diff(created.id, refreshed, news).changes is True
+        changed = inputs(provider, name, test_image, command=["sleep", "600"], env=["A=1"])
+        with pytest.raises(ConflictError, match=r"oom_score_adj \(null -> 100\)"):
+            provider.update(created.id, state, changed)
+        kept = inputs(provider, name, test_image, command=["sleep", "600"], oom_score_adj=100)
+        assert provider.diff(created.id, refreshed, kept).changes is False
+    finally:
+        provider.delete(created.id, state)

@@ -17,7 +17,10 @@ import docker
 import pytest
 from docker import types
 
-from swarm_provider.fields import FIELDS
+from swarm_provider import engine
+from swarm_provider.api_versions import FEATURES, parse_api_version
+from swarm_provider.errors import EngineError
+from swarm_provider.fields import FIELDS, FIELDS_BY_NAME
 from swarm_provider.provider import ServiceProvider
 
 Deps = dict[str, str]
@@ -105,6 +108,7 @@ LADDER = [
     Rung("ulimits", {"nofile": [1024, 2048]}, [{"Name": "nofile", "Soft": 512, "Hard": 512},
                                                {"Name": "nproc", "Soft": 64, "Hard": 64}]),
     Rung("pids_limit", 100, 200),
+    Rung("oom_score_adj", 100, -200),
     Rung("force_update", 1, 2),
 ]
 # log_driver_options rides on log_driver; tested as a pair below.
@@ -183,6 +187,14 @@ def test_ladder(rung: Rung, provider: ServiceProvider, deps: Deps) -> None:
         name = first["name"]
 
     news = harness.inputs(name, first)
+    needs = [f.minimum for f in FEATURES if f.field == rung.field and len(f.path) == len(
+        FIELDS_BY_NAME[rung.field].path)]
+    have = parse_api_version(engine.client(provider.connection).api.api_version)
+    if needs and have < needs[0]:
+        # An engine that would drop the input: refused before anything is sent.
+        with pytest.raises(EngineError, match=f"{rung.field} .*needs Engine API"):
+            provider.create(news)
+        return
     created = provider.create(news)
     state = {**created.outs}
     service_id = created.id

@@ -45,6 +45,14 @@ def test_every_feature_names_an_input_of_the_table_and_an_api_after_1_41() -> No
         assert feature.minimum > (1, 41)
 
 
+def test_oom_score_adj_is_refused_below_api_1_46() -> None:
+    spec = build_spec({"name": "web", "image": "b", "oom_score_adj": 100})
+    with pytest.raises(EngineError, match=r"oom_score_adj \(TaskTemplate.ContainerSpec."
+                       r"OomScoreAdj\): needs Engine API 1.46 \(Docker 27.0\)"):
+        require_features(spec, "1.45", "service 'web'")
+    require_features(spec, "1.46", "service 'web'")
+
+
 def test_no_new_privileges_is_refused_below_api_1_44() -> None:
     privileges = FIELDS_BY_NAME["privileges"].normalise({"NoNewPrivileges": True})
     spec = build_spec({"name": "web", "image": "b", "privileges": privileges})

@@ -83,6 +83,8 @@ EQUIVALENT_FORMS: list[tuple[str, list[Any], Any]] = [
                     {"Nameservers": ["1.1.1.1"], "Search": None, "Options": None}],
      {"Nameservers": ["1.1.1.1"]}),
     ("dns_config", [None, types.DNSConfig(), {}], None),
+    ("oom_score_adj", [-500, -500.0, "-500"], -500),
+    ("oom_score_adj", [None, 0], None),
     ("privileges", [types.Privileges(selinux_disable=True),
                     {"CredentialSpec": None, "SELinuxContext": {"Disable": True, "User": "",
                                                                 "Role": "", "Type": "",
@@ -171,6 +173,8 @@ def test_normalising_is_idempotent(name: str, expected: Any) -> None:
         ("isolation", "sandbox", "must be one of"),
         ("env", {"BAD NAME": "x"}, "invalid variable name"),
         ("maxreplicas", True, "not a boolean"),
+        ("oom_score_adj", 1001, "between -1000 and 1000"),
+        ("oom_score_adj", "high", "must be an integer"),
     ],
 )
 def test_bad_values_are_rejected(name: str, value: Any, problem: str) -> None:
