@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -48,10 +49,17 @@ def host_volume(docker_client: docker.DockerClient) -> Iterator[str]:
         driver_opts={"type": "none", "o": "bind", "device": str(folder)},
     )
     yield volume.name
-    try:
-        volume.remove(force=True)
-    except docker.errors.APIError:
-        pass
+    # The removed service's container goes a moment later; until then the volume is in use.
+    for _ in range(50):
+        try:
+            volume.remove(force=True)
+            break
+        except docker.errors.NotFound:
+            break
+        except docker.errors.APIError:
+            time.sleep(0.2)
+    else:
+        pytest.fail(f"volume {volume.name} still in use 10 s after the test")
     shutil.rmtree(folder, ignore_errors=True)
 
 
