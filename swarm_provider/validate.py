@@ -13,9 +13,10 @@ from typing import Any
 
 from pulumi.runtime.rpc import contains_unknowns
 
-from .errors import FieldValueError, ValidationError, field_message
+from .errors import FieldValueError, ValidationError, field_message, show_value
 from .fields import FIELDS, FIELDS_BY_NAME
 from .normalise import mode_kind
+from .secret_inputs import secret_names
 from .table import Table
 
 _SERVICE_NAME = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-_]*[a-zA-Z0-9])?$")
@@ -33,25 +34,29 @@ def normalise_rows(raw: Mapping[str, Any], table: Table,
     through; any other unknown key is a failure, so a typo never goes unnoticed.
     """
     rows = {field.name: field for field in table}
+    hidden = secret_names(raw)
     canonical: dict[str, Any] = {}
     failures: Failures = []
     for key in raw:
         if key not in rows and key not in extra_keys and not key.startswith("__"):
-            failures.append((key, f"{key}: unknown input; got {raw[key]!r} [see the docs]"))
+            shown = show_value(raw[key], key in hidden)
+            failures.append((key, f"{key}: unknown input; got {shown} [see the docs]"))
     for field in table:
         value = raw.get(field.name)
         if contains_unknowns(value):
             canonical[field.name] = value
             continue
+        secret = field.secret or field.name in hidden
         try:
             canonical[field.name] = field.normalise(value)
         except FieldValueError as exc:
-            message = field_message(field.name, field.engine_path, exc.problem, value,
-                                    exc.hint, field.secret)
+            message = field_message(field.name, field.engine_path, exc.problem, exc.shown(value),
+                                    exc.hint, secret, secret_value=value)
             failures.append((field.name, message))
-        except (TypeError, ValueError, KeyError, IndexError) as exc:
-            message = field_message(field.name, field.engine_path, f"cannot be read ({exc})",
-                                    value, "", field.secret)
+        except (TypeError, ValueError, KeyError, IndexError, OverflowError) as exc:
+            message = field_message(field.name, field.engine_path,
+                                    f"cannot be read ({exc})",
+                                    value, "", secret, secret_value=value)
             failures.append((field.name, message))
     return canonical, failures
 
@@ -60,7 +65,7 @@ def normalise_inputs(raw: Mapping[str, Any],
                      extra_keys: frozenset[str] = frozenset()) -> tuple[dict[str, Any], Failures]:
     """SwarmService inputs: every row normalised, then the cross-field rules."""
     canonical, failures = normalise_rows(raw, FIELDS, extra_keys)
-    failures.extend(_cross_field_failures(canonical))
+    failures.extend(_cross_field_failures(canonical, secret_names(raw)))
     return canonical, failures
 
 
@@ -73,9 +78,11 @@ def require_valid(raw: Mapping[str, Any],
     return canonical
 
 
-def _message(name: str, problem: str, value: Any, hint: str = "") -> str:
+def _message(name: str, problem: str, value: Any, hint: str = "",
+             hidden: frozenset[str] = frozenset()) -> str:
     field = FIELDS_BY_NAME[name]
-    return field_message(name, field.engine_path, problem, value, hint, field.secret)
+    return field_message(name, field.engine_path, problem, value, hint,
+                         field.secret or name in hidden)
 
 
 def _known(canonical: Mapping[str, Any], name: str) -> Any:
@@ -83,11 +90,12 @@ def _known(canonical: Mapping[str, Any], name: str) -> Any:
     return None if contains_unknowns(value) else value
 
 
-def _cross_field_failures(canonical: Mapping[str, Any]) -> Failures:
+def _cross_field_failures(canonical: Mapping[str, Any],
+                          hidden: frozenset[str] = frozenset()) -> Failures:
     failures: Failures = []
 
     def fail(name: str, problem: str, hint: str = "") -> None:
-        failures.append((name, _message(name, problem, canonical.get(name), hint)))
+        failures.append((name, _message(name, problem, canonical.get(name), hint, hidden)))
 
     name = canonical.get("name")
     if name is None:
