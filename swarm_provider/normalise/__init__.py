@@ -39,6 +39,8 @@ from .objects import (
     named_driver,
     network_driver,
     network_scope,
+    object_name,
+    templating_driver,
 )
 from .service import (
     endpoint_spec,
@@ -77,6 +79,7 @@ __all__ = [
     "network_driver",
     "network_scope",
     "networks",
+    "object_name",
     "platforms",
     "positive_int",
     "preferences",
@@ -86,6 +89,7 @@ __all__ = [
     "secrets",
     "string_map",
     "string_set",
+    "templating_driver",
     "text",
     "tristate",
     "ulimits",
