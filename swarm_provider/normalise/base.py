@@ -254,7 +254,8 @@ def hosts(value: Any) -> list[str] | None:
     if value is None:
         return None
     if isinstance(value, Mapping):
-        lines = [f"{item_text(ip)} {host}" for host, ip in value.items()]
+        lines = [f"{_host_word(ip, 'address')} {_host_word(host, 'host name')}"
+                 for host, ip in value.items()]
     else:
         lines = []
         for item in as_list(value, '"IP host" strings'):
@@ -266,6 +267,15 @@ def hosts(value: Any) -> list[str] | None:
                 entry = f"{ip} {host}"
             lines.append(entry)
     return sorted(set(lines)) or None
+
+def _host_word(value: Any, what: str) -> str:
+    """One word of an /etc/hosts line: non-empty, no spaces, not a boolean."""
+    word = item_text(value, what)
+    if isinstance(value, bool) or not word or len(word.split()) != 1 or word != word.strip():
+        raise FieldValueError(f"{what} {word!r} is not one word", '{"host": "1.2.3.4"}',
+                              value=value)
+    return word
+
 
 def count_at_least(value: Any, what: str, minimum: int = 0) -> int:
     number = part(what, as_int, value)

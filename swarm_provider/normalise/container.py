@@ -317,6 +317,8 @@ def ulimits(value: Any) -> list[dict[str, Any]] | None:
             if isinstance(limit, Mapping):
                 soft, hard = pick(limit, "Soft"), pick(limit, "Hard")
             elif is_list(limit):
+                if len(limit) != 2:
+                    raise FieldValueError(f"ulimit {name}: a list is [soft, hard]", value=limit)
                 soft, hard = limit
             else:
                 soft = hard = limit
@@ -333,5 +335,5 @@ def ulimits(value: Any) -> list[dict[str, Any]] | None:
         soft_i, hard_i = part("Soft", as_int, soft), part("Hard", as_int, hard)
         if soft_i > hard_i:
             raise FieldValueError(f"ulimit {name}: soft {soft_i} exceeds hard {hard_i}")
-        out.append({"Name": as_text(name), "Soft": soft_i, "Hard": hard_i})
+        out.append({"Name": item_text(name, "a ulimit name"), "Soft": soft_i, "Hard": hard_i})
     return sorted(out, key=lambda u: u["Name"]) or None
