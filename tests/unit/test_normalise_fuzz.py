@@ -51,7 +51,7 @@ VALUES = st.recursive(
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[f"{r.engine_path}:{r.name}" for r in ROWS])
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(value=VALUES)
 def test_a_normaliser_gives_a_fixed_point_or_a_field_error(row: Field, value: Any) -> None:
     try:
