@@ -3,7 +3,7 @@
 Shape: ``<field> (<Engine path>): <problem>; got <value> [hint]``. Values of fields
 marked secret, and of inputs the program passed as (or with) Pulumi secrets, are never
 printed: Pulumi hands a dynamic provider every secret in plaintext, so the provider
-learns which inputs are secret from ``secret_inputs`` and scrubs every string of such
+learns which inputs are secret from ``program_inputs`` and scrubs every string of such
 an input out of the whole message, at any depth.
 """
 

@@ -25,7 +25,7 @@ from .object_provider import (
     SecretProvider,
 )
 from .object_state import NETWORK_COMPUTED
-from .secret_inputs import mark_secret_inputs
+from .program_inputs import prepare_inputs
 from .service import default_name
 from .table import input_names
 
@@ -39,7 +39,7 @@ def _props(resource_name: str, inputs: dict[str, Any], computed: tuple[str, ...]
     if props.get("name") is None:
         props["name"] = default_name(resource_name)
     props["owner"] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
-    return mark_secret_inputs(props)
+    return prepare_inputs(props)
 
 
 class SwarmNetwork(Resource, module="swarm", name="Network"):

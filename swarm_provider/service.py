@@ -15,7 +15,7 @@ from pulumi.dynamic import Resource
 
 from .fields import FIELDS, USER_FIELDS
 from .provider import OPTIONS, ServiceProvider
-from .secret_inputs import mark_secret_inputs
+from .program_inputs import prepare_inputs
 from .state import COMPUTED
 from .table import input_names
 
@@ -119,7 +119,7 @@ class SwarmService(Resource, module="swarm", name="Service"):
         props.update(inputs)
         secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=["spec"])
         super().__init__(
-            ServiceProvider(), resource_name, mark_secret_inputs(props),
+            ServiceProvider(), resource_name, prepare_inputs(props),
             pulumi.ResourceOptions.merge(secret_outputs, opts),
         )
 

@@ -16,7 +16,7 @@ from pulumi.runtime.rpc import contains_unknowns
 from .errors import FieldValueError, ValidationError, field_message, show_value
 from .fields import FIELDS, FIELDS_BY_NAME, OWNER_LABEL
 from .normalise import mode_kind
-from .secret_inputs import secret_names
+from .program_inputs import secret_names
 from .table import Table
 
 _SERVICE_NAME = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-_]*[a-zA-Z0-9])?$")

@@ -1,4 +1,13 @@
-"""Which inputs the program passed as Pulumi secrets, told to the provider.
+"""What the program process does to inputs before Pulumi serializes them.
+
+Two things only the program side can do, because they concern values before they cross
+into Pulumi:
+
+**Dict keys.** Pulumi's serializer takes string keys only: docker-py's documented
+``{"Ports": {8080: 80}}`` died with ``TypeError: bad argument type``. Number keys become
+strings (the normalisers read ``"8080"`` as 8080).
+
+**Secrets.**
 
 A Python dynamic provider answers ``acceptSecrets: false``, so the engine hands ``check``,
 ``create`` and ``update`` every secret as a plain value: the provider cannot see that
@@ -36,11 +45,28 @@ def _holds_output(value: Any) -> bool:
     return False
 
 
-def mark_secret_inputs(props: dict[str, Any]) -> dict[str, Any]:
-    """``props`` with every input that holds an Output lifted to one Output, plus the
-    ``SECRET_INPUTS_KEY`` list of the inputs that are secret."""
+def string_keys(value: Any) -> Any:
+    """``value`` with int/float dict keys as strings, at any depth (Outputs untouched)."""
+    if isinstance(value, Mapping):
+        return {(_key_text(k) if isinstance(k, (int, float)) and not isinstance(k, bool)
+                 else k): string_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [string_keys(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(string_keys(v) for v in value)
+    return value
+
+
+def _key_text(key: float) -> str:
+    return str(int(key)) if float(key).is_integer() else str(key)
+
+
+def prepare_inputs(props: dict[str, Any]) -> dict[str, Any]:
+    """``props`` ready for Pulumi: string keys; every input that holds an Output lifted to
+    one Output; plus the ``SECRET_INPUTS_KEY`` list of the inputs that are secret."""
     lifted = {
-        key: pulumi.Output.from_input(value) if _holds_output(value) else value
+        key: pulumi.Output.from_input(string_keys(value)) if _holds_output(value)
+        else string_keys(value)
         for key, value in props.items()
     }
     outputs = {k: v for k, v in lifted.items() if isinstance(v, pulumi.Output)}
@@ -53,7 +79,7 @@ def mark_secret_inputs(props: dict[str, Any]) -> dict[str, Any]:
 
 
 def secret_names(raw: Mapping[str, Any]) -> frozenset[str]:
-    """The inputs ``mark_secret_inputs`` found secret, as the provider receives them."""
+    """The inputs ``prepare_inputs`` found secret, as the provider receives them."""
     names = raw.get(SECRET_INPUTS_KEY)
     if not isinstance(names, (list, tuple)):
         return frozenset()
