@@ -439,6 +439,25 @@ def test_config_reference_with_file_options(mocks: None) -> None:
     return config.reference("/etc/app.conf", uid="1000", mode=0o440).apply(verify)
 
 
+@pulumi.runtime.test
+def test_a_reference_mounts_at_the_short_resource_name(mocks: None) -> None:
+    """As `docker stack deploy` mounts at the compose key: not at the prefixed or the
+    explicit engine name (issue #12, item 6)."""
+    pulumi.runtime.set_config("swarm:namePrefix", "dev-")
+    try:
+        prefixed = SwarmSecret("db-password", data=SECRET_VALUE)
+        named = SwarmConfig("app-conf", data="a=1", name="legacy-conf")
+    finally:
+        pulumi.runtime.set_config("swarm:namePrefix", "")
+
+    def verify(files: list[str]) -> None:
+        assert files == ["db-password", "app-conf"]
+
+    return pulumi.Output.all(prefixed.reference().apply(lambda r: r["File"]["Name"]),
+                             named.reference().apply(lambda r: r["File"]["Name"])
+                             ).apply(verify)
+
+
 def test_binary_secret_data_is_refused_without_printing_it(mocks: None) -> None:
     with pytest.raises(ValidationError, match="not UTF-8") as refused:
         SwarmSecret("bin", data=b"\xff" + SECRET_VALUE.encode())
