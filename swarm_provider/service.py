@@ -14,8 +14,8 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from .fields import FIELDS, USER_FIELDS
-from .provider import OPTIONS, ServiceProvider
 from .program_inputs import prepare_inputs
+from .provider import OPTIONS, ServiceProvider
 from .state import COMPUTED
 from .table import input_names
 
