@@ -78,6 +78,19 @@ def prepare_inputs(props: dict[str, Any]) -> dict[str, Any]:
     return lifted
 
 
+def refuse_import(kind: str, resource_name: str, opts: pulumi.ResourceOptions | None) -> None:
+    """``ResourceOptions(import_=...)`` can't work for a dynamic resource: the engine's
+    import calls Read with no inputs and no state, so the SDK's provider host fails with
+    ``KeyError: '__provider'`` before any code of ours runs (the same happens to
+    ``pulumi import`` on the command line, where nothing of this package is loaded at
+    all). Say what works instead, here, in the program."""
+    if opts is not None and getattr(opts, "import_", None):
+        raise ValueError(
+            f"{kind} {resource_name!r}: import_ is not supported for Pulumi dynamic "
+            "resources (nor is `pulumi import`); declare the service with adopt=True "
+            "instead: `pulumi up` takes the existing service over in place")
+
+
 def secret_names(raw: Mapping[str, Any]) -> frozenset[str]:
     """The inputs ``prepare_inputs`` found secret, as the provider receives them."""
     names = raw.get(SECRET_INPUTS_KEY)

@@ -471,3 +471,11 @@ def test_a_network_counts_as_created_once_the_swarm_allocated_it() -> None:
                    "Options": None}
     assert not provider.settled(unallocated, {})
     assert provider.settled(LIVE_NETWORK, {})
+
+
+def test_import_option_says_to_adopt(mocks: None) -> None:
+    """Issue #12 item 6: import_ can't work for a dynamic resource; say what does."""
+    from swarm_provider import SwarmService
+
+    with pytest.raises(ValueError, match=r"adopt=True"):
+        SwarmService("web", image="busybox:1", opts=pulumi.ResourceOptions(import_="abc123"))
