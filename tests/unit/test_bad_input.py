@@ -148,3 +148,15 @@ ANSIBLE_IDEMPOTENCE_VALUES: list[dict[str, Any]] = [
 def test_values_ansibles_suite_writes_are_accepted(inputs: dict[str, Any]) -> None:
     _, failures = normalise_inputs({**BASE, **inputs})
     assert not failures, failures
+
+
+@pytest.mark.parametrize(("value", "suggestion"), [
+    ({"parallelizm": 2}, "did you mean 'parallelism'?"),
+    ({"Parallelizm": 2}, "did you mean 'Parallelism'?"),
+    ({"max_failure_ration": 0.5}, "did you mean 'max_failure_ratio'?"),
+    ({"MaxFailureRation": 0.5}, "did you mean 'MaxFailureRatio'?"),
+])
+def test_did_you_mean_in_the_spelling_the_user_used(value: dict[str, Any],
+                                                    suggestion: str) -> None:
+    _, failures = normalise_inputs({**BASE, "update_config": value})
+    assert suggestion in dict(failures)["update_config"]
