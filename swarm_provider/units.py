@@ -77,6 +77,23 @@ def duration_ns(value: Any) -> int:
     return number
 
 
+_DURATION_PARTS = (("h", 3_600_000_000_000), ("m", 60_000_000_000), ("s", 1_000_000_000),
+                   ("ms", 1_000_000), ("us", 1_000), ("ns", 1))
+
+
+def duration_text(nanoseconds: int) -> str:
+    """``10000000000`` -> ``"10s"``, ``90000000000`` -> ``"1m30s"``, ``0`` -> ``"0s"``:
+    what a preview shows, exact (``duration_ns`` reads it back to the same int)."""
+    if nanoseconds == 0:
+        return "0s"
+    parts, rest = [], nanoseconds
+    for unit, size in _DURATION_PARTS:
+        count, rest = divmod(rest, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
+
+
 def byte_count(value: Any) -> int:
     """A size in bytes: an int, or ``"64m"``/``"64MiB"``/``"1g"`` (binary units, as docker)."""
     if isinstance(value, str):

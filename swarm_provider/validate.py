@@ -18,6 +18,7 @@ from .fields import FIELDS, FIELDS_BY_NAME, OWNER_LABEL
 from .normalise import mode_kind
 from .program_inputs import secret_names
 from .table import Table
+from .units import duration_ns
 
 _SERVICE_NAME = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-_]*[a-zA-Z0-9])?$")
 _MIN_NANO_CPUS = {"Reservations": 1_000_000, "Limits": 10_000_000}
@@ -145,7 +146,8 @@ def _cross_field_failures(canonical: Mapping[str, Any],
         value = _known(canonical, name)
         for key in path:
             value = value.get(key) if isinstance(value, Mapping) else None
-        if isinstance(value, int) and 0 < value < _MILLISECOND:
+        value = duration_ns(value) if isinstance(value, (int, str)) else None
+        if value is not None and 0 < value < _MILLISECOND:
             where = f"{path[0]} " if path else ""
             failures.append((name, _message(
                 name, f"{where}is {value} ns, below 1 ms", value,

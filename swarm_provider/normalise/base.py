@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import FieldValueError
-from ..units import as_int, duration_ns
+from ..units import as_int, duration_ns, duration_text
 
 Normaliser = Callable[[Any], Any]
 
@@ -168,8 +168,9 @@ def positive_int(value: Any) -> int | None:
     return number or None
 
 
-def duration(value: Any) -> int | None:
-    return None if value is None else duration_ns(value)
+def duration(value: Any) -> str | None:
+    """A duration, canonical as Go-style text (``"10s"``): what a preview shows."""
+    return None if value is None else duration_text(duration_ns(value))
 
 
 def isolation(value: Any) -> str | None:

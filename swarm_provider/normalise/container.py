@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import FieldValueError
-from ..units import as_int, byte_count, duration_ns
+from ..units import as_int, byte_count, duration_ns, duration_text
 from .base import (
     Normaliser,
     as_list,
@@ -25,16 +25,23 @@ from .base import (
 )
 
 
-def file_mode(value: Any) -> int:
-    """Permission bits as a number (``0o440``). A string is refused: ``"0400"`` read as
-    decimal would be 400 = ``0o620``, and octal-or-decimal is a guess."""
+def file_mode(value: Any) -> str:
+    """Permission bits, canonical as ``"0o440"`` (a preview then reads like the program).
+
+    Numbers (``0o440``, 288) and ``"0o440"`` are accepted; any other string is refused:
+    ``"0400"`` read as decimal would be 400 = ``0o620``, and octal-or-decimal is a guess.
+    """
     if isinstance(value, str):
-        raise FieldValueError("must be a number such as 0o440, not a string",
-                              "write the octal literal 0o440 (Python) or 288", value=value)
-    mode = as_int(value, "a number such as 0o440")
+        text = value.strip().lower()
+        if not (text.startswith("0o") and text[2:] and set(text[2:]) <= set("01234567")):
+            raise FieldValueError("must be a number such as 0o440, or the string \"0o440\"",
+                                  "write the octal literal 0o440 (Python) or 288", value=value)
+        mode = int(text, 8)
+    else:
+        mode = as_int(value, "a number such as 0o440")
     if not 0 <= mode <= 0o7777:
         raise FieldValueError("must be between 0 and 0o7777", value=value)
-    return mode
+    return f"0o{mode:o}"
 
 
 def absolute_path(value: Any, what: str) -> str:
@@ -65,11 +72,13 @@ def healthcheck(value: Any) -> dict[str, Any] | None:
     for key in ("Interval", "Timeout", "StartPeriod"):
         raw = pick(source, key)
         if raw is not None:
-            out[key] = part(key, duration_ns, raw)
-            if 0 < out[key] < 1_000_000:
+            nanoseconds = part(key, duration_ns, raw)
+            if 0 < nanoseconds < 1_000_000:
                 raise FieldValueError(f"{key} must be at least 1ms (or 0 to inherit)",
                                       'durations without a unit are nanoseconds: write "5s"',
                                       value=raw)
+            if nanoseconds:  # 0 inherits from the image, as unset (the engine omits it)
+                out[key] = duration_text(nanoseconds)
     retries = pick(source, "Retries")
     if retries is not None:
         out["Retries"] = count_at_least(retries, "Retries")
@@ -293,8 +302,8 @@ def _file_reference(kind: str) -> Normaliser:
                     "Name": as_text(pick(file, "Name") or ref_name),
                     "UID": as_text(pick(file, "UID") or "0"),
                     "GID": as_text(pick(file, "GID") or "0"),
-                    "Mode": 0o444 if mode_bits is None else part("File.Mode", file_mode,
-                                                                  mode_bits),
+                    "Mode": "0o444" if mode_bits is None else part("File.Mode", file_mode,
+                                                                    mode_bits),
                 }
             out.append(entry)
         return sorted(out, key=lambda r: (r.get("File", {}).get("Name", ""), r[name_key])) or None

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import FieldValueError
-from ..units import as_int, duration_ns
+from ..units import as_int, duration_ns, duration_text
 from .base import (
     as_list,
     as_mapping,
@@ -91,9 +91,9 @@ def mode_kind(canonical_mode: Mapping[str, Any] | None) -> str:
 
 _UPDATE_DEFAULTS = {
     "Parallelism": 0,
-    "Delay": 0,
+    "Delay": "0s",
     "FailureAction": "pause",
-    "Monitor": 0,
+    "Monitor": "0s",
     "MaxFailureRatio": 0,
     "Order": "stop-first",
 }
@@ -118,7 +118,7 @@ def update_config(value: Any) -> dict[str, Any] | None:
     for key in ("Delay", "Monitor"):
         raw = pick(source, key)
         if raw is not None:
-            out[key] = part(key, duration_ns, raw)
+            out[key] = duration_text(part(key, duration_ns, raw))
     action = pick(source, "FailureAction")
     if action not in (None, ""):
         if action not in _FAILURE_ACTIONS:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import FieldValueError
-from ..units import as_int, byte_count, duration_ns, nano_cpus
+from ..units import as_int, byte_count, duration_ns, duration_text, nano_cpus
 from .base import (
     as_list,
     as_mapping,
@@ -118,7 +118,7 @@ def restart_policy(value: Any) -> dict[str, Any] | None:
     for key in ("Delay", "Window"):
         raw = pick(source, key)
         if raw is not None:
-            out[key] = part(key, duration_ns, raw)
+            out[key] = duration_text(part(key, duration_ns, raw))
     attempts = pick(source, "MaxAttempts")
     if attempts:
         out["MaxAttempts"] = count_at_least(attempts, "MaxAttempts")

@@ -178,3 +178,26 @@ def test_every_documented_form_is_listed() -> None:
     listed = " ".join(FORMS.values()) + " image="  # every service has an image
     for row in USER_FIELDS:
         assert f"{row.name}=" in listed, f"no documented form of {row.name} is previewed"
+
+
+READABLE_PROGRAM = """\
+import pulumi
+from docker import types
+from swarm_provider import SwarmService
+
+SwarmService("readable", image="busybox:1", stop_grace_period=10_000_000_000,
+             healthcheck={"test": "true", "interval": "5s"},
+             update_config={"monitor": 1e10, "parallelism": 2},
+             secrets=[types.SecretReference("abc", "pw", mode=0o440)],
+             endpoint_spec={"Ports": {8081: 80}})
+"""
+
+
+def test_a_preview_reads_like_the_program(tmp_path: Path, pulumi_env: dict[str, str]) -> None:
+    """Issue #12 item 5: durations as "10s", modes as "0o440", numbers without ".0"."""
+    text = preview(tmp_path, pulumi_env, "readable", READABLE_PROGRAM)
+    for expected in ('stop_grace_period: "10s"', 'Interval: "5s"', 'Monitor    : "10s"',
+                     'Mode: "0o440"', "PublishedPort: 8081", "Parallelism: 2"):
+        assert expected in text, (expected, text)
+    for engine_form in ("10000000000", "5000000000", "288", "8081.0", "2.0"):
+        assert engine_form not in text, (engine_form, text)

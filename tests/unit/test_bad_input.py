@@ -160,3 +160,45 @@ def test_did_you_mean_in_the_spelling_the_user_used(value: dict[str, Any],
                                                     suggestion: str) -> None:
     _, failures = normalise_inputs({**BASE, "update_config": value})
     assert suggestion in dict(failures)["update_config"]
+
+
+def test_durations_and_modes_read_as_written_and_build_in_engine_units() -> None:
+    """Issue #12 item 5: the preview shows "10s" and "0o440"; the engine gets ns and bits;
+    state written in Engine units by an earlier version diffs as unchanged."""
+    from swarm_provider.diff import diff_fields
+    from swarm_provider.spec import build_spec
+
+    ref = {"SecretID": "abc", "SecretName": "s", "File": {"Name": "s", "Mode": 0o440}}
+    canonical, failures = normalise_inputs({
+        **BASE, "stop_grace_period": 10_000_000_000.0, "secrets": [ref],
+        "healthcheck": {"test": "true", "interval": 5e9, "start_period": "1m30s"},
+        "update_config": {"monitor": "5s", "delay": 500_000_000},
+        "restart_policy": {"delay": 0, "window": "2m"},
+        "mounts": [{"Type": "tmpfs", "Target": "/t", "TmpfsOptions": {"Mode": 0o1777}}]})
+    assert not failures, failures
+    assert canonical["stop_grace_period"] == "10s"
+    assert canonical["secrets"][0]["File"]["Mode"] == "0o440"
+    assert canonical["healthcheck"] == {"Test": ["CMD-SHELL", "true"], "Interval": "5s",
+                                        "StartPeriod": "1m30s"}
+    assert canonical["update_config"] == {"Monitor": "5s", "Delay": "500ms"}
+    assert canonical["restart_policy"] == {"Condition": "any", "Delay": "0s", "Window": "2m"}
+    assert canonical["mounts"][0]["TmpfsOptions"] == {"Mode": "0o1777"}
+
+    spec = build_spec(canonical)
+    container = spec["TaskTemplate"]["ContainerSpec"]
+    assert container["StopGracePeriod"] == 10_000_000_000
+    assert container["Secrets"][0]["File"]["Mode"] == 0o440
+    assert container["Healthcheck"]["Interval"] == 5_000_000_000
+    assert container["Healthcheck"]["StartPeriod"] == 90_000_000_000
+    assert container["Mounts"][0]["TmpfsOptions"]["Mode"] == 0o1777
+    assert spec["UpdateConfig"] == {"Monitor": 5_000_000_000, "Delay": 500_000_000}
+    assert spec["TaskTemplate"]["RestartPolicy"] == {
+        "Condition": "any", "Delay": 0, "Window": 120_000_000_000}
+
+    old_state = {**canonical, "stop_grace_period": 10_000_000_000,
+                 "secrets": [{**canonical["secrets"][0],
+                              "File": {**canonical["secrets"][0]["File"], "Mode": 288}}],
+                 "healthcheck": {"Test": ["CMD-SHELL", "true"], "Interval": 5_000_000_000,
+                                 "StartPeriod": 90_000_000_000},
+                 "update_config": {"Monitor": 5_000_000_000, "Delay": 500_000_000}}
+    assert not diff_fields(old_state, canonical).has_changes

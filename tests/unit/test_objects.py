@@ -434,7 +434,8 @@ def test_config_reference_with_file_options(mocks: None) -> None:
             "ConfigID": "app-conf-id", "ConfigName": "app-0123456789ab",
             "File": {"Name": "/etc/app.conf", "UID": "1000", "GID": "0", "Mode": 0o440},
         }
-        assert n.configs([reference]) == [reference], "SwarmService takes it as it is"
+        canonical = {**reference, "File": {**reference["File"], "Mode": "0o440"}}
+        assert n.configs([reference]) == [canonical], "SwarmService reads it as 0o440"
 
     return config.reference("/etc/app.conf", uid="1000", mode=0o440).apply(verify)
 
