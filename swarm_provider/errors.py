@@ -1,7 +1,10 @@
 """Project exceptions and the one message shape every error uses.
 
 Shape: ``<field> (<Engine path>): <problem>; got <value> [hint]``. Values of fields
-marked secret are never printed.
+marked secret, and of inputs the program passed as (or with) Pulumi secrets, are never
+printed: Pulumi hands a dynamic provider every secret in plaintext, so the provider
+learns which inputs are secret from ``program_inputs`` and scrubs every string of such
+an input out of the whole message, at any depth.
 """
 
 from __future__ import annotations
@@ -17,13 +20,25 @@ class SwarmProviderError(Exception):
     """Base class of everything this package raises on purpose."""
 
 
-class FieldValueError(SwarmProviderError):
-    """A normaliser rejected a value; the validator adds field, path and value."""
+_WHOLE = object()
 
-    def __init__(self, problem: str, hint: str = "") -> None:
+
+class FieldValueError(SwarmProviderError):
+    """A normaliser rejected a value; the validator adds field, path and value.
+
+    ``value`` is the offending part (an interval, one list item): messages quote it
+    rather than the whole structure, which may hold unrelated sensitive strings.
+    """
+
+    def __init__(self, problem: str, hint: str = "", value: Any = _WHOLE) -> None:
         super().__init__(problem)
         self.problem = problem
         self.hint = hint
+        self.value = value
+
+    def shown(self, whole: Any) -> Any:
+        """The value a message quotes: the offending part if known, else ``whole``."""
+        return whole if self.value is _WHOLE else self.value
 
 
 class ValidationError(SwarmProviderError):
@@ -50,12 +65,24 @@ class ConvergenceError(EngineError):
     """The service did not reach its desired state (failed, rolled back, timed out)."""
 
 
+def plain_numbers(value: Any) -> Any:
+    """Integral floats as ints, at any depth: Pulumi sends every number as a float, and a
+    message or preview should say ``8081``, not ``8081.0``."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: plain_numbers(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_numbers(v) for v in value]
+    return value
+
+
 def show_value(value: Any, secret: bool = False) -> str:
     """Render a value for an error message: compact JSON, truncated, redacted if secret."""
     if secret:
         return REDACTED
     try:
-        text = json.dumps(value, sort_keys=True, default=repr)
+        text = json.dumps(plain_numbers(value), sort_keys=True, default=repr)
     except (TypeError, ValueError):
         text = repr(value)
     if len(text) > _MAX_VALUE_CHARS:
@@ -64,11 +91,46 @@ def show_value(value: Any, secret: bool = False) -> str:
 
 
 def field_message(
-    field: str, path: str, problem: str, value: Any, hint: str = "", secret: bool = False
+    field: str, path: str, problem: str, value: Any, hint: str = "", secret: bool = False,
+    secret_value: Any = None,
 ) -> str:
-    """Format ``<field> (<Engine path>): <problem>; got <value> [hint]``."""
+    """Format ``<field> (<Engine path>): <problem>; got <value> [hint]``.
+
+    With ``secret``, the value is ``[secret]`` and every string found in
+    ``secret_value`` (the whole input, if given) is scrubbed from problem and hint too:
+    a problem such as ``invalid variable name 'X'`` may quote a part of it.
+    """
     message = f"{field} ({path}): {problem}; got {show_value(value, secret)}"
-    return f"{message} [{hint}]" if hint else message
+    message = f"{message} [{hint}]" if hint else message
+    if secret:
+        message = scrub(message, value if secret_value is None else secret_value)
+    return message
+
+
+def secret_strings(value: Any) -> set[str]:
+    """Every string (and number, as text) inside ``value``, at any depth. Mapping keys are
+    names (``PW`` in ``env={"PW": token}``, ``test`` in a healthcheck), not secrets."""
+    if isinstance(value, dict):
+        return {s for v in value.values() for s in secret_strings(v)}
+    if isinstance(value, (list, tuple, set)):
+        return {s for item in value for s in secret_strings(item)}
+    if isinstance(value, bool) or value is None:
+        return set()
+    if isinstance(value, (int, float)):
+        return {str(value), str(plain_numbers(value))}
+    return {str(value)} if str(value) else set()
+
+
+def scrub(text: str, value: Any) -> str:
+    """``text`` with every string of ``value`` replaced by ``[secret]``, longest first.
+
+    One-character strings are left alone (they would shred the message and hardly
+    identify a secret); the rendered value itself is redacted separately.
+    """
+    for part in sorted(secret_strings(value), key=len, reverse=True):
+        if len(part) > 1:
+            text = text.replace(part, REDACTED)
+    return text
 
 
 def object_label(kind: str, name: str | None, object_id: str | None) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import normalise as n
+from .normalise import to_engine
 from .table import Field
 
 OWNER_LABEL = "swarm-provider.owner"
@@ -71,6 +72,7 @@ FIELDS: tuple[Field, ...] = (
               '{"mode": ..., "replicas": n, "concurrency": c}. Unset is 1 replica. Changing '
               "the kind replaces the service; changing replicas updates it in place."),
     Field("mounts", (*_C, "Mounts"), n.mounts, "keyed", key="Target",
+          to_engine=to_engine.tmpfs_modes,
           doc='Mounts: "source:target[:ro|rw]" strings (absolute source = bind, else '
               "volume), docker.types.Mount objects or Engine dicts. A volume Subpath "
               "(Mount subpath=) needs Engine API 1.45 (Docker 26) or newer."),
@@ -81,17 +83,22 @@ FIELDS: tuple[Field, ...] = (
           doc='Limits and reservations: docker.types.Resources, {"cpu_limit": ...} or '
               'Engine dicts. Memory takes "64m"; CPUs take NanoCPUs or "0.5".'),
     Field("restart_policy", (*_T, "RestartPolicy"), n.restart_policy, "value",
+          to_engine=to_engine.restart_policy,
           doc="Restart policy. Note docker.types.RestartPolicy() defaults to condition "
               "none; a dict without Condition means any (the engine default)."),
     Field("secrets", (*_C, "Secrets"), n.secrets, "keyed", key="SecretName",
+          to_engine=to_engine.file_modes,
           doc="Secret references with SecretID and SecretName (SecretReference, "
               "SwarmSecret.reference(...)); file name/uid/gid/mode default as docker-py."),
     Field("stop_grace_period", (*_C, "StopGracePeriod"), n.duration, "value",
+          to_engine=to_engine.stop_grace_period,
           doc='Time to wait after the stop signal before killing: int ns or "10s".'),
     Field("update_config", ("UpdateConfig",), n.update_config, "value",
+          to_engine=to_engine.update_config,
           doc='Rolling update policy (UpdateConfig or dict; durations as ns or "5s"). '
               "Not allowed for job modes."),
     Field("rollback_config", ("RollbackConfig",), n.update_config, "value",
+          to_engine=to_engine.update_config,
           doc="Rollback policy, same shape as update_config."),
     Field("user", (*_C, "User"), n.text, "value",
           doc="User (and group) the command runs as: name or uid[:gid]."),
@@ -106,6 +113,7 @@ FIELDS: tuple[Field, ...] = (
     Field("stop_signal", (*_C, "StopSignal"), n.text, "value",
           doc="Signal that stops the container, e.g. SIGINT."),
     Field("healthcheck", (*_C, "Healthcheck"), n.healthcheck, "value",
+          to_engine=to_engine.healthcheck,
           doc='Healthcheck: docker.types.Healthcheck or dict; a string test runs in a '
               'shell; durations as ns or "5s" (at least 1ms).'),
     Field("hosts", (*_C, "Hosts"), n.hosts, "set",
@@ -113,6 +121,7 @@ FIELDS: tuple[Field, ...] = (
     Field("dns_config", (*_C, "DNSConfig"), n.dns_config, "value",
           doc="Resolver settings: DNSConfig or {nameservers, search, options}."),
     Field("configs", (*_C, "Configs"), n.configs, "keyed", key="ConfigName",
+          to_engine=to_engine.file_modes,
           doc="Config references with ConfigID and ConfigName (ConfigReference, "
               "SwarmConfig.reference(...))."),
     Field("privileges", (*_C, "Privileges"), n.privileges, "value",

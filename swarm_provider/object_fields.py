@@ -27,7 +27,7 @@ def _owner(kind: str, replace: bool) -> Field:
 
 
 NETWORK_FIELDS: tuple[Field, ...] = (
-    Field("name", ("Name",), n.text, "value", replace=True,
+    Field("name", ("Name",), n.object_name, "value", replace=True,
           doc="Network name. Defaults to the Pulumi resource name, with the stack's "
               "`swarm:namePrefix`. Services use it in `networks=[network.name]`."),
     Field("driver", ("Driver",), n.network_driver, "value", replace=True,
@@ -79,7 +79,7 @@ def _file_fields(kind: str) -> tuple[Field, ...]:
         rows.append(Field("driver", ("Driver",), n.named_driver, "value", replace=True,
                           doc='External secret store plugin: docker.types.DriverConfig, '
                               '"name" or {"Name", "Options"}.'))
-    rows.append(Field("templating", ("Templating",), n.named_driver, "value", replace=True,
+    rows.append(Field("templating", ("Templating",), n.templating_driver, "value", replace=True,
                       origin="docker-py" if not secret else "extra",
                       doc='Templating driver (Engine API 1.37+), e.g. "golang": the file is '
                           "rendered per task ({{ .Service.Name }}, secrets, env)."))

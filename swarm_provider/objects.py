@@ -25,6 +25,7 @@ from .object_provider import (
     SecretProvider,
 )
 from .object_state import NETWORK_COMPUTED
+from .program_inputs import prepare_inputs
 from .service import default_name
 from .table import input_names
 
@@ -38,7 +39,7 @@ def _props(resource_name: str, inputs: dict[str, Any], computed: tuple[str, ...]
     if props.get("name") is None:
         props["name"] = default_name(resource_name)
     props["owner"] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
-    return props
+    return prepare_inputs(props)
 
 
 class SwarmNetwork(Resource, module="swarm", name="Network"):
@@ -99,28 +100,34 @@ class _FileObject(Resource):
         data = inputs.get("data")
         if isinstance(data, (bytes, bytearray)):
             inputs["data"] = _utf8(data)
+        self._short_name = resource_name
         super().__init__(provider, resource_name,
                          _props(resource_name, inputs, self._kind.computed), opts)
 
     def reference(self, file_name: pulumi.Input[str] | None = None, uid: str = "0",
                   gid: str = "0", mode: int = 0o444) -> pulumi.Output[dict[str, Any]]:
         """The complete Engine reference for ``SwarmService(secrets=[...])`` / ``configs``:
-        id and exact (versioned) name, and the file: ``file_name`` defaults to the
-        unversioned ``name``, so the path in the container survives rotation."""
+        id and exact (versioned) name, and the file. ``file_name`` defaults to the
+        resource name, the short one: ``SwarmSecret("db-password")`` mounts at
+        ``/run/secrets/db-password`` in every stack, whatever ``swarm:namePrefix`` or
+        ``name`` make the engine object's name (as ``docker stack deploy`` mounts at the
+        compose key, not at ``<stack>_<key>``); the path also survives rotation."""
         kind = self._kind
         object_id = getattr(self, f"{kind.lower}_id")
         engine_name = getattr(self, f"{kind.lower}_name")
 
+        short_name = self._short_name
+
         def build(values: list[Any]) -> dict[str, Any]:
-            ref_id, ref_name, plain_name, wanted_file = values
+            ref_id, ref_name, wanted_file = values
             return {
                 kind.id_key: ref_id,
                 kind.name_key: ref_name,
-                "File": {"Name": wanted_file or plain_name, "UID": str(uid), "GID": str(gid),
+                "File": {"Name": wanted_file or short_name, "UID": str(uid), "GID": str(gid),
                          "Mode": int(mode)},
             }
 
-        return pulumi.Output.all(object_id, engine_name, self.name, file_name).apply(build)
+        return pulumi.Output.all(object_id, engine_name, file_name).apply(build)
 
 
 class SwarmSecret(_FileObject, module="swarm", name="Secret"):

@@ -60,13 +60,28 @@ def reporter(label: str) -> Report:
     return report
 
 
-def _send(engine: Any, urn: str, message: str) -> None:
+def note(label: str, message: str) -> None:
+    """A lasting info diagnostic on the resource being created or updated: the CLI lists
+    it under the resource in "Diagnostics" (``adopted existing service ...``).
+
+    That is as far as a dynamic provider can go to say "adopted, not created": the engine
+    chose a create step (there is no state) before the provider runs, and nothing in a
+    CreateResponse can change the step's op or the "+ 1 created" of the summary.
+    """
+    urn = _current_urn()
+    engine = _engine_stub() if urn else None
+    LOG.info("%s: %s", label, message)
+    if engine is not None:
+        _send(engine, urn, message, ephemeral=False)
+
+
+def _send(engine: Any, urn: str, message: str, ephemeral: bool = True) -> None:
     global _engine
     try:
         from pulumi.runtime.proto import engine_pb2
 
         request = engine_pb2.LogRequest(severity=engine_pb2.INFO, message=message, urn=urn,
-                                        streamId=0, ephemeral=True)
+                                        streamId=0, ephemeral=ephemeral)
         engine.Log(request, timeout=5)
     except Exception as exc:  # noqa: BLE001 - progress must never fail a deployment
         LOG.debug("status not sent to the Pulumi engine: %s", exc)

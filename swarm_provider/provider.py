@@ -20,7 +20,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import converge, engine
+from . import converge, engine, progress
 from .diff import diff_fields
 from .errors import ConflictError, EngineError, ValidationError, service_label
 from .fields import FIELDS_BY_NAME, OWNER_LABEL
@@ -73,6 +73,8 @@ class ServiceProvider(ResourceProvider):
         if existing is not None:
             service_id = str(existing["ID"])
             change = self._adopt(api, existing, canonical, spec)
+            adopted = service_label(canonical["name"], service_id)
+            progress.note(canonical["name"], f"adopted existing {adopted} in place (not created)")
             # Not removed if it fails to converge: the service was there before us.
             converge.wait(api, service_id, canonical, props, change)
             return CreateResult(service_id, self._outputs(api, service_id, canonical, props))

@@ -15,6 +15,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from .fields import FIELDS, USER_FIELDS
+from .program_inputs import prepare_inputs, refuse_import
 from .provider import OPTIONS, ServiceProvider
 from .state import COMPUTED
 from .table import input_names
@@ -113,6 +114,7 @@ class SwarmService(Resource, module="swarm", name="Service"):
         ``adopt=True``: if a service of that name already exists (made with the docker CLI,
         say), the create takes it over in place instead of failing: no new service, and
         no task restart when it already matches (docs/usage.md, "Adopting")."""
+        refuse_import("SwarmService", resource_name, opts)
         inputs = {key: value for key, value in locals().items() if key in _INPUT_NAMES}
         inputs["name"] = name if name is not None else default_name(resource_name)
         inputs["owner"] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
@@ -120,7 +122,7 @@ class SwarmService(Resource, module="swarm", name="Service"):
         props.update(inputs)
         secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=["spec"])
         super().__init__(
-            ServiceProvider(), resource_name, props,
+            ServiceProvider(), resource_name, prepare_inputs(props),
             pulumi.ResourceOptions.merge(secret_outputs, opts),
         )
 

@@ -22,7 +22,7 @@ def build_spec(canonical: Mapping[str, Any], table: Table = FIELDS) -> dict[str,
     for field in table:
         value = canonical.get(field.name)
         if value is not None:
-            _merge_at(spec, field.path, copy.deepcopy(value))
+            _merge_at(spec, field.path, field.engine_value(copy.deepcopy(value)))
     return spec
 
 

@@ -28,6 +28,14 @@ class Field:
     origin: Origin = "docker-py"
     key: str = ""
     """For ``keyed`` rows: the record key that identifies an item."""
+    to_engine: Callable[[Any], Any] | None = None
+    """For rows whose canonical form reads like the user wrote it (durations ``"10s"``,
+    file modes ``"0o440"``) rather than in Engine units: the Engine value. None: the
+    canonical value is the Engine value."""
+
+    def engine_value(self, canonical: Any) -> Any:
+        return canonical if self.to_engine is None or canonical is None else self.to_engine(
+            canonical)
 
     @property
     def engine_path(self) -> str:

@@ -40,6 +40,8 @@ from .objects import (
     named_driver,
     network_driver,
     network_scope,
+    object_name,
+    templating_driver,
 )
 from .service import (
     endpoint_spec,
@@ -78,6 +80,7 @@ __all__ = [
     "network_driver",
     "network_scope",
     "networks",
+    "object_name",
     "platforms",
     "positive_int",
     "preferences",
@@ -87,6 +90,7 @@ __all__ = [
     "secrets",
     "string_map",
     "string_set",
+    "templating_driver",
     "text",
     "tristate",
     "oom_score_adj",

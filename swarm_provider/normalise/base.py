@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import shlex
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import FieldValueError
-from ..units import as_int, duration_ns
+from ..units import as_int, duration_ns, duration_text
 
 Normaliser = Callable[[Any], Any]
 
@@ -41,11 +42,66 @@ def pick(source: Mapping[str, Any], *names: str) -> Any:
     return None
 
 
+def _squash(name: str) -> str:
+    return name.lower().replace("_", "")
+
+
+def snake_case(name: str) -> str:
+    """``MaxFailureRatio`` -> ``max_failure_ratio`` (docker-py's keyword spelling)."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+def in_users_spelling(name: str, like: str) -> str:
+    """``name`` spelled as the user spells keys: snake_case when ``like`` is lower case
+    (a docker-py style dict), the Engine's CamelCase otherwise."""
+    return snake_case(name) if like == like.lower() else name
+
+
 def only_keys(source: Mapping[str, Any], allowed: set[str], what: str) -> None:
-    known = {name.lower().replace("_", "") for name in allowed}
-    unknown = sorted(str(k) for k in source if str(k).lower().replace("_", "") not in known)
-    if unknown:
-        raise FieldValueError(f"unknown key {unknown[0]!r} in {what}", f"known: {sorted(allowed)}")
+    """Refuse unknown keys, suggesting the closest known one in the user's spelling."""
+    known = {_squash(name): name for name in allowed}
+    unknown = sorted(str(k) for k in source if _squash(str(k)) not in known)
+    if not unknown:
+        return
+    key = unknown[0]
+    close = difflib.get_close_matches(_squash(key), list(known), n=1, cutoff=0.6)
+    spelled = sorted({in_users_spelling(name, key) for name in allowed})
+    hint = (f"did you mean {in_users_spelling(known[close[0]], key)!r}?" if close
+            else f"known: {spelled}")
+    raise FieldValueError(f"unknown key {key!r} in {what}", hint, value=key)
+
+
+def item_text(value: Any, what: str = "a string") -> str:
+    """One string inside a list or map: a scalar, never ``None``, a list or a mapping
+    (``str()`` would turn those into ``"None"`` or ``"['x']"`` silently)."""
+    if value is None or isinstance(value, (Mapping, list, tuple, set)):
+        raise FieldValueError(f"holds {_kind(value)} where {what} belongs", value=value)
+    return as_text(value)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return "a mapping" if isinstance(value, Mapping) else "a list"
+
+
+def strict_bool(value: Any, what: str) -> bool:
+    """A real boolean (``"no"`` is truthy in Python and must not mean true)."""
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise FieldValueError(f"{what} must be true or false", value=value)
+    return value
+
+
+def part(key: str, convert: Callable[[Any], Any], value: Any) -> Any:
+    """``convert(value)`` for the sub-key ``key`` of a structure; a failure names the key
+    and quotes only that part (``Interval is not a duration; got "bad"``)."""
+    try:
+        return convert(value)
+    except FieldValueError as exc:
+        shown = exc.shown(value)
+        raise FieldValueError(f"{key} {exc.problem}", exc.hint, value=shown) from None
 
 
 def as_text(value: Any) -> str:
@@ -81,7 +137,7 @@ def text(value: Any) -> str | None:
     """A plain string; "" is "not set"."""
     if value is None:
         return None
-    if isinstance(value, (dict, list, tuple)):
+    if isinstance(value, (Mapping, list, tuple, set)):
         raise FieldValueError("must be a string")
     return _or_none(as_text(value))
 
@@ -112,8 +168,9 @@ def positive_int(value: Any) -> int | None:
     return number or None
 
 
-def duration(value: Any) -> int | None:
-    return None if value is None else duration_ns(value)
+def duration(value: Any) -> str | None:
+    """A duration, canonical as Go-style text (``"10s"``): what a preview shows."""
+    return None if value is None else duration_text(duration_ns(value))
 
 
 def isolation(value: Any) -> str | None:
@@ -134,7 +191,12 @@ def command(value: Any) -> list[str] | None:
         return None
     if isinstance(value, str):
         return shlex.split(value) or None
-    return [as_text(v) for v in as_list(value, "strings")] or None
+    items = as_list(value, "strings")
+    if any(isinstance(v, bool) for v in items):
+        raise FieldValueError("holds a boolean where a string belongs",
+                              'quote it ("true")', value=next(v for v in items
+                                                              if isinstance(v, bool)))
+    return [item_text(v) for v in items] or None
 
 
 def string_set(value: Any) -> list[str] | None:
@@ -143,7 +205,7 @@ def string_set(value: Any) -> list[str] | None:
         return None
     if isinstance(value, str):
         value = [value]
-    return sorted({as_text(v) for v in as_list(value, "strings")}) or None
+    return sorted({item_text(v) for v in as_list(value, "strings")}) or None
 
 
 def string_map(value: Any) -> dict[str, str] | None:
@@ -151,8 +213,17 @@ def string_map(value: Any) -> dict[str, str] | None:
     if value is None:
         return None
     if is_list(value):  # ["k=v", ...], as the docker CLI writes labels
-        value = dict(str(item).partition("=")[::2] for item in value)
-    return {str(k): as_text(v) for k, v in sorted(as_mapping(value).items())} or None
+        value = dict(item_text(item, '"key=value"').partition("=")[::2] for item in value)
+    mapping = as_mapping(value)
+    return {str(k): item_text(v) for k, v in sorted(mapping.items(), key=lambda kv: str(kv[0]))
+            } or None
+
+
+def strict_string_map(value: Any) -> dict[str, str] | None:
+    """A str -> str mapping where a list is not a form (network DriverOpts)."""
+    if value is None:
+        return None
+    return string_map(as_mapping(value, "a mapping of strings"))
 
 
 def env(value: Any) -> list[str] | None:
@@ -166,10 +237,12 @@ def env(value: Any) -> list[str] | None:
     entries: dict[str, str | None] = {}
     if isinstance(value, Mapping):
         for key, val in value.items():
-            entries[str(key)] = None if val is None else as_text(val)
+            if isinstance(val, bool):  # "true" or "True"? docker-py and YAML disagree
+                raise FieldValueError(f"{key}: holds a boolean", 'quote it ("true")')
+            entries[str(key)] = None if val is None else item_text(val)
     else:
         for item in as_list(value, '"KEY=value" strings'):
-            key, sep, val = as_text(item).partition("=")
+            key, sep, val = item_text(item, '"KEY=value"').partition("=")
             entries[key] = val if sep else None
     for key in entries:
         if not _ENV_KEY.match(key):
@@ -182,11 +255,12 @@ def hosts(value: Any) -> list[str] | None:
     if value is None:
         return None
     if isinstance(value, Mapping):
-        lines = [f"{as_text(ip)} {host}" for host, ip in value.items()]
+        lines = [f"{_host_word(ip, 'address')} {_host_word(host, 'host name')}"
+                 for host, ip in value.items()]
     else:
         lines = []
         for item in as_list(value, '"IP host" strings'):
-            entry = " ".join(as_text(item).split())
+            entry = " ".join(item_text(item, '"IP host"').split())
             if " " not in entry:
                 host, sep, ip = entry.partition(":")
                 if not sep or not ip:
@@ -195,8 +269,17 @@ def hosts(value: Any) -> list[str] | None:
             lines.append(entry)
     return sorted(set(lines)) or None
 
+def _host_word(value: Any, what: str) -> str:
+    """One word of an /etc/hosts line: non-empty, no spaces, not a boolean."""
+    word = item_text(value, what)
+    if isinstance(value, bool) or not word or len(word.split()) != 1 or word != word.strip():
+        raise FieldValueError(f"{what} {word!r} is not one word", '{"host": "1.2.3.4"}',
+                              value=value)
+    return word
+
+
 def count_at_least(value: Any, what: str, minimum: int = 0) -> int:
-    number = as_int(value)
+    number = part(what, as_int, value)
     if number < minimum:
-        raise FieldValueError(f"{what} must be at least {minimum}")
+        raise FieldValueError(f"{what} must be at least {minimum}", value=value)
     return number

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import FieldValueError
-from ..units import as_int, byte_count, duration_ns
+from ..units import as_int, byte_count, duration_ns, duration_text
 from .base import (
     Normaliser,
     as_list,
@@ -17,11 +17,41 @@ from .base import (
     count_at_least,
     flag,
     is_list,
+    item_text,
     only_keys,
+    part,
     pick,
     prune,
+    strict_bool,
     string_map,
 )
+
+
+def file_mode(value: Any) -> str:
+    """Permission bits, canonical as ``"0o440"`` (a preview then reads like the program).
+
+    Numbers (``0o440``, 288) and ``"0o440"`` are accepted; any other string is refused:
+    ``"0400"`` read as decimal would be 400 = ``0o620``, and octal-or-decimal is a guess.
+    """
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if not (text.startswith("0o") and text[2:] and set(text[2:]) <= set("01234567")):
+            raise FieldValueError("must be a number such as 0o440, or the string \"0o440\"",
+                                  "write the octal literal 0o440 (Python) or 288", value=value)
+        mode = int(text, 8)
+    else:
+        mode = as_int(value, "a number such as 0o440")
+    if not 0 <= mode <= 0o7777:
+        raise FieldValueError("must be between 0 and 0o7777", value=value)
+    return f"0o{mode:o}"
+
+
+def absolute_path(value: Any, what: str) -> str:
+    """A path inside the container: absolute (``/data``) or a Windows drive path."""
+    path = item_text(value, "a path")
+    if not (path.startswith("/") or (len(path) > 2 and path[1] == ":" and path[2] in "\\/")):
+        raise FieldValueError(f"{what} must be an absolute path", 'e.g. "/data"', value=value)
+    return path
 
 
 def healthcheck(value: Any) -> dict[str, Any] | None:
@@ -35,15 +65,22 @@ def healthcheck(value: Any) -> dict[str, Any] | None:
     test = pick(source, "Test")
     if isinstance(test, str):
         test = ["CMD-SHELL", test]
-    out: dict[str, Any] = {"Test": [as_text(t) for t in (test or [])]}
+    elif test is not None and not is_list(test):
+        raise FieldValueError("Test must be a string or a list", value=test)
+    out: dict[str, Any] = {"Test": [part("Test", item_text, t) for t in (test or [])]}
     if out["Test"] and out["Test"][0] not in ("NONE", "CMD", "CMD-SHELL"):
-        raise FieldValueError("Test must start with NONE, CMD or CMD-SHELL, or be a string")
+        raise FieldValueError("Test must start with NONE, CMD or CMD-SHELL, or be a string",
+                              value=out["Test"][0])
     for key in ("Interval", "Timeout", "StartPeriod"):
         raw = pick(source, key)
         if raw is not None:
-            out[key] = duration_ns(raw)
-            if 0 < out[key] < 1_000_000:
-                raise FieldValueError(f"{key} must be at least 1ms (or 0 to inherit)")
+            nanoseconds = part(key, duration_ns, raw)
+            if 0 < nanoseconds < 1_000_000:
+                raise FieldValueError(f"{key} must be at least 1ms (or 0 to inherit)",
+                                      'durations without a unit are nanoseconds: write "5s"',
+                                      value=raw)
+            if nanoseconds:  # 0 inherits from the image, as unset (the engine omits it)
+                out[key] = duration_text(nanoseconds)
     retries = pick(source, "Retries")
     if retries is not None:
         out["Retries"] = count_at_least(retries, "Retries")
@@ -56,7 +93,8 @@ def dns_config(value: Any) -> dict[str, Any] | None:
     source = as_mapping(value, "a DNSConfig or mapping")
     only_keys(source, {"Nameservers", "Search", "Options"}, "DNS config")
     keys = ("Nameservers", "Search", "Options")
-    out = {key: [as_text(v) for v in (pick(source, key) or [])] for key in keys}
+    out = {key: [part(key, item_text, v) for v in as_list(pick(source, key) or [], f"{key}")]
+           for key in keys}
     return prune(out) or None
 
 
@@ -91,9 +129,12 @@ def privileges(value: Any) -> dict[str, Any] | None:
     selinux = as_mapping(pick(source, "SELinuxContext") or {}, "a SELinuxContext mapping")
     only_keys(selinux, {"Disable", "User", "Role", "Type", "Level"}, "SELinuxContext")
     out = {
-        "CredentialSpec": {k: pick(credential, k) for k in ("Config", "File", "Registry")},
+        "CredentialSpec": {k: part(k, _optional_text, pick(credential, k))
+                           for k in ("Config", "File", "Registry")},
         "SELinuxContext": {
-            k: pick(selinux, k) for k in ("Disable", "User", "Role", "Type", "Level")
+            "Disable": strict_bool(pick(selinux, "Disable"), "SELinuxContext.Disable"),
+            **{k: part(k, _optional_text, pick(selinux, k))
+               for k in ("User", "Role", "Type", "Level")},
         },
         # API 1.44+; engines from 25.0 on store it as a plain bool: false reads as unset.
         "NoNewPrivileges": flag(pick(source, "NoNewPrivileges")),
@@ -102,6 +143,10 @@ def privileges(value: Any) -> dict[str, Any] | None:
     if len(pruned.get("CredentialSpec", {})) > 1:
         raise FieldValueError("CredentialSpec takes one of Config, File, Registry")
     return pruned or None
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else item_text(value)
 
 
 _MOUNT_TYPES = {"bind", "volume", "tmpfs", "npipe"}
@@ -169,20 +214,22 @@ def _mount(item: Any) -> dict[str, Any]:
     consistency = pick(source, "Consistency")
     entry = {
         "Type": mount_type,
-        "Source": pick(source, "Source"),
-        "Target": as_text(target),
-        "ReadOnly": bool(pick(source, "ReadOnly")),
-        "Consistency": None if consistency == "default" else consistency,
-        "BindOptions": dict(as_mapping(pick(source, "BindOptions") or {})),
+        "Source": _optional_text(pick(source, "Source")),
+        "Target": absolute_path(target, "mount Target"),
+        "ReadOnly": strict_bool(pick(source, "ReadOnly"), "ReadOnly"),
+        "Consistency": None if consistency == "default" else _optional_text(consistency),
+        "BindOptions": dict(as_mapping(pick(source, "BindOptions") or {}, "a mapping")),
         "VolumeOptions": {
-            "NoCopy": bool(pick(volume, "NoCopy")),
+            "NoCopy": strict_bool(pick(volume, "NoCopy"), "VolumeOptions.NoCopy"),
             "Labels": string_map(pick(volume, "Labels")),
             "DriverConfig": driver,
             "Subpath": _subpath(pick(volume, "Subpath"), mount_type, pick(source, "Source")),
         },
         "TmpfsOptions": {
-            "SizeBytes": None if size is None else byte_count(size),
-            "Mode": None if mode_bits is None else as_int(mode_bits),
+            "SizeBytes": None if size is None else part("TmpfsOptions.SizeBytes", byte_count,
+                                                        size),
+            "Mode": None if mode_bits is None else part("TmpfsOptions.Mode", file_mode,
+                                                        mode_bits),
         },
     }
     if mount_type != "bind" and prune(entry["BindOptions"]):
@@ -223,8 +270,8 @@ def _mount_string(item: str) -> dict[str, Any]:
     if len(parts) > 3 or not all(parts):
         raise FieldValueError(f"mount string {item!r} is not source:target[:ro|rw]")
     if len(parts) == 1:
-        return {"Type": "volume", "Target": parts[0]}
-    source, target = parts[0], parts[1]
+        return {"Type": "volume", "Target": absolute_path(parts[0], "mount target")}
+    source, target = parts[0], absolute_path(parts[1], "mount target")
     access = parts[2] if len(parts) == 3 else "rw"
     if access not in ("ro", "rw"):
         raise FieldValueError(f"mount mode {access!r} is not ro or rw", "use a Mount for options")
@@ -292,7 +339,8 @@ def _file_reference(kind: str) -> Normaliser:
                     "Name": as_text(pick(file, "Name") or ref_name),
                     "UID": as_text(pick(file, "UID") or "0"),
                     "GID": as_text(pick(file, "GID") or "0"),
-                    "Mode": 0o444 if mode_bits is None else as_int(mode_bits),
+                    "Mode": "0o444" if mode_bits is None else part("File.Mode", file_mode,
+                                                                    mode_bits),
                 }
             out.append(entry)
         return sorted(out, key=lambda r: (r.get("File", {}).get("Name", ""), r[name_key])) or None
@@ -315,6 +363,8 @@ def ulimits(value: Any) -> list[dict[str, Any]] | None:
             if isinstance(limit, Mapping):
                 soft, hard = pick(limit, "Soft"), pick(limit, "Hard")
             elif is_list(limit):
+                if len(limit) != 2:
+                    raise FieldValueError(f"ulimit {name}: a list is [soft, hard]", value=limit)
                 soft, hard = limit
             else:
                 soft = hard = limit
@@ -328,8 +378,8 @@ def ulimits(value: Any) -> list[dict[str, Any]] | None:
         name, soft, hard = pick(source, "Name"), pick(source, "Soft"), pick(source, "Hard")
         if not name or soft is None or hard is None:
             raise FieldValueError("every ulimit needs Name, Soft and Hard")
-        soft_i, hard_i = as_int(soft), as_int(hard)
+        soft_i, hard_i = part("Soft", as_int, soft), part("Hard", as_int, hard)
         if soft_i > hard_i:
             raise FieldValueError(f"ulimit {name}: soft {soft_i} exceeds hard {hard_i}")
-        out.append({"Name": as_text(name), "Soft": soft_i, "Hard": hard_i})
+        out.append({"Name": item_text(name, "a ulimit name"), "Soft": soft_i, "Hard": hard_i})
     return sorted(out, key=lambda u: u["Name"]) or None

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from typing import Any
 
 from ..errors import FieldValueError
-from .base import as_list, as_mapping, as_text, only_keys, pick, prune, string_map, text
+from .base import as_list, as_mapping, item_text, only_keys, part, pick, prune, string_map, text
 
 _NETWORK_SCOPES = {"local", "global", "swarm"}
+_OBJECT_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+TEMPLATE_DRIVERS = frozenset({"golang"})
+"""The templating drivers the engine knows (swarmkit's template package)."""
+
+
+def object_name(value: Any) -> str | None:
+    """A network, secret or config name: letters, digits, ``_ . -``; no spaces (the engine
+    refuses them, and only at create time)."""
+    name = text(value)
+    if name is not None and not _OBJECT_NAME.match(name):
+        raise FieldValueError("must start with a letter or digit and hold only letters, "
+                              "digits, _ . -", value=value)
+    return name
 
 
 def network_driver(value: Any) -> str:
@@ -53,8 +68,27 @@ def _ipam_pool(item: Any) -> dict[str, Any]:
         source = {k: v for k, v in source.items() if str(k).lower() != "aux_addresses"}
     only_keys(source, {"Subnet", "IPRange", "Gateway", "AuxiliaryAddresses"}, "IPAM pool")
     pool = {key: pick(source, key) for key in ("Subnet", "IPRange", "Gateway")}
-    return prune({**{k: v and as_text(v) for k, v in pool.items()},
+    checks = {"Subnet": _cidr, "IPRange": _cidr, "Gateway": _address}
+    return prune({**{k: v and part(k, checks[k], v) for k, v in pool.items()},
                    "AuxiliaryAddresses": string_map(pick(source, "AuxiliaryAddresses"))})
+
+
+def _cidr(value: Any) -> str:
+    text_value = item_text(value, "a CIDR")
+    try:
+        ipaddress.ip_network(text_value, strict=False)
+    except ValueError:
+        raise FieldValueError("is not a CIDR such as 10.1.0.0/24", value=value) from None
+    return text_value
+
+
+def _address(value: Any) -> str:
+    text_value = item_text(value, "an IP address")
+    try:
+        ipaddress.ip_address(text_value)
+    except ValueError:
+        raise FieldValueError("is not an IP address", value=value) from None
+    return text_value
 
 
 def named_driver(value: Any) -> dict[str, Any] | None:
@@ -73,6 +107,15 @@ def named_driver(value: Any) -> dict[str, Any] | None:
             raise FieldValueError("a driver with Options needs a Name")
         return None
     return prune({"Name": name, "Options": options})
+
+
+def templating_driver(value: Any) -> dict[str, Any] | None:
+    """A config's or secret's ``Templating`` driver: only ``golang`` exists in the engine."""
+    driver = named_driver(value)
+    if driver is not None and driver["Name"] not in TEMPLATE_DRIVERS:
+        raise FieldValueError(f"templating driver must be one of {sorted(TEMPLATE_DRIVERS)}",
+                              value=driver["Name"])
+    return driver
 
 
 def file_data(value: Any) -> str | None:

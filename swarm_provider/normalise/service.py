@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import FieldValueError
-from ..units import as_int, duration_ns
+from ..units import as_int, duration_ns, duration_text
 from .base import (
     as_list,
     as_mapping,
@@ -14,7 +14,9 @@ from .base import (
     count_at_least,
     drop_defaults,
     is_list,
+    item_text,
     only_keys,
+    part,
     pick,
 )
 
@@ -89,9 +91,9 @@ def mode_kind(canonical_mode: Mapping[str, Any] | None) -> str:
 
 _UPDATE_DEFAULTS = {
     "Parallelism": 0,
-    "Delay": 0,
+    "Delay": "0s",
     "FailureAction": "pause",
-    "Monitor": 0,
+    "Monitor": "0s",
     "MaxFailureRatio": 0,
     "Order": "stop-first",
 }
@@ -116,21 +118,22 @@ def update_config(value: Any) -> dict[str, Any] | None:
     for key in ("Delay", "Monitor"):
         raw = pick(source, key)
         if raw is not None:
-            out[key] = duration_ns(raw)
+            out[key] = duration_text(part(key, duration_ns, raw))
     action = pick(source, "FailureAction")
     if action not in (None, ""):
         if action not in _FAILURE_ACTIONS:
-            raise FieldValueError(f"FailureAction must be one of {sorted(_FAILURE_ACTIONS)}")
+            raise FieldValueError(f"FailureAction must be one of {sorted(_FAILURE_ACTIONS)}",
+                                  value=action)
         out["FailureAction"] = action
     ratio = pick(source, "MaxFailureRatio")
     if ratio is not None:
         if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 <= ratio <= 1:
-            raise FieldValueError("MaxFailureRatio must be a number from 0 to 1")
-        out["MaxFailureRatio"] = ratio
+            raise FieldValueError("MaxFailureRatio must be a number from 0 to 1", value=ratio)
+        out["MaxFailureRatio"] = int(ratio) if float(ratio).is_integer() else ratio
     order = pick(source, "Order")
     if order not in (None, ""):
         if order not in _ORDERS:
-            raise FieldValueError(f"Order must be one of {sorted(_ORDERS)}")
+            raise FieldValueError(f"Order must be one of {sorted(_ORDERS)}", value=order)
         out["Order"] = order
     return drop_defaults(out, _UPDATE_DEFAULTS)
 
@@ -143,9 +146,14 @@ def endpoint_spec(value: Any) -> dict[str, Any] | None:
     only_keys(source, {"Mode", "Ports"}, "endpoint spec")
     endpoint_mode = pick(source, "Mode") or "vip"
     if endpoint_mode not in ("vip", "dnsrr"):
-        raise FieldValueError("endpoint Mode must be vip or dnsrr")
+        raise FieldValueError("endpoint Mode must be vip or dnsrr", value=endpoint_mode)
     ports = [_port(p) for p in _port_items(pick(source, "Ports"))]
     ports.sort(key=lambda p: (p["TargetPort"], p["Protocol"], p.get("PublishedPort", 0)))
+    published = [(p["PublishedPort"], p["Protocol"]) for p in ports if "PublishedPort" in p]
+    clash = next((pair for pair in published if published.count(pair) > 1), None)
+    if clash:
+        raise FieldValueError(f"PublishedPort {clash[0]}/{clash[1]} is published twice",
+                              "one published port per protocol", value=clash[0])
     out: dict[str, Any] = {}
     if endpoint_mode != "vip":
         out["Mode"] = endpoint_mode
@@ -161,6 +169,9 @@ def _port_items(ports: Any) -> list[Any]:
         items = []
         for published, target in ports.items():
             parts = list(target) if is_list(target) else [target]
+            if not 1 <= len(parts) <= 3:
+                raise FieldValueError("a port is target or (target, protocol, mode)",
+                                      value=target)
             entry = {"PublishedPort": published, "TargetPort": parts[0]}
             if len(parts) > 1:
                 entry["Protocol"] = parts[1]
@@ -187,16 +198,17 @@ def _port(item: Any) -> dict[str, Any]:
         port["PublishedPort"] = _port_number(published)
     name = pick(source, "Name")
     if name:
-        port["Name"] = as_text(name)
+        port["Name"] = item_text(name)
     if port["Protocol"] not in ("tcp", "udp", "sctp"):
-        raise FieldValueError("port Protocol must be tcp, udp or sctp")
+        raise FieldValueError("port Protocol must be tcp, udp or sctp", value=port["Protocol"])
     if port["PublishMode"] not in ("ingress", "host"):
-        raise FieldValueError("port PublishMode must be ingress or host")
+        raise FieldValueError("port PublishMode must be ingress or host",
+                              value=port["PublishMode"])
     return port
 
 
 def _port_number(value: Any) -> int:
     number = as_int(value, "a port number")
     if not 1 <= number <= 65535:
-        raise FieldValueError(f"port {number} is outside 1-65535")
+        raise FieldValueError(f"port {number} is outside 1-65535", value=value)
     return number

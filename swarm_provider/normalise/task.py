@@ -6,17 +6,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import FieldValueError
-from ..units import as_int, byte_count, duration_ns, nano_cpus
+from ..units import as_int, byte_count, duration_ns, duration_text, nano_cpus
 from .base import (
     as_list,
     as_mapping,
-    as_text,
     count_at_least,
     is_list,
+    item_text,
     only_keys,
+    part,
     pick,
     prune,
-    string_map,
+    strict_string_map,
     text,
 )
 
@@ -43,20 +44,21 @@ def resources(value: Any) -> dict[str, Any] | None:
     only_keys(source, {"Limits", "Reservations"}, "resources")
     out: dict[str, Any] = {}
     for key in ("Limits", "Reservations"):
-        part = as_mapping(pick(source, key) or {}, f"a {key} mapping")
+        block_in = as_mapping(pick(source, key) or {}, f"a {key} mapping")
         allowed = {"NanoCPUs", "MemoryBytes", "Pids", "GenericResources"}
-        only_keys(part, allowed if key == "Reservations" else allowed - {"GenericResources"}, key)
+        only_keys(block_in, allowed if key == "Reservations" else allowed - {"GenericResources"},
+                  key)
         block: dict[str, Any] = {}
-        cpus = pick(part, "NanoCPUs")
+        cpus = pick(block_in, "NanoCPUs")
         if cpus is not None:
-            block["NanoCPUs"] = nano_cpus(cpus)
-        memory = pick(part, "MemoryBytes")
+            block["NanoCPUs"] = part(f"{key}.NanoCPUs", nano_cpus, cpus)
+        memory = pick(block_in, "MemoryBytes")
         if memory is not None:
-            block["MemoryBytes"] = byte_count(memory)
-        pids = pick(part, "Pids")
+            block["MemoryBytes"] = part(f"{key}.MemoryBytes", byte_count, memory)
+        pids = pick(block_in, "Pids")
         if pids is not None:
-            block["Pids"] = as_int(pids)
-        generic = _generic_resources(pick(part, "GenericResources"))
+            block["Pids"] = part(f"{key}.Pids", as_int, pids)
+        generic = _generic_resources(pick(block_in, "GenericResources"))
         if generic:
             block["GenericResources"] = generic
         block = {k: v for k, v in block.items() if v}
@@ -77,11 +79,20 @@ def _generic_resources(value: Any) -> list[dict[str, Any]]:
         ]
     out = []
     for item in as_list(value, "generic resources"):
-        (spec_kind, body), = as_mapping(item).items()
+        entry = as_mapping(item, "a generic resource mapping")
+        if len(entry) != 1:
+            raise FieldValueError("a generic resource is {DiscreteResourceSpec: ...} or "
+                                  "{NamedResourceSpec: ...}", value=item)
+        (spec_kind, body), = entry.items()
         if spec_kind not in ("DiscreteResourceSpec", "NamedResourceSpec"):
-            raise FieldValueError(f"unknown generic resource {spec_kind!r}")
-        convert = as_int if spec_kind == "DiscreteResourceSpec" else as_text
-        out.append({spec_kind: {"Kind": as_text(body["Kind"]), "Value": convert(body["Value"])}})
+            raise FieldValueError(f"unknown generic resource {spec_kind!r}", value=spec_kind)
+        body = as_mapping(body, "a {Kind, Value} mapping")
+        only_keys(body, {"Kind", "Value"}, spec_kind)
+        if body.get("Kind") is None or body.get("Value") is None:
+            raise FieldValueError(f"{spec_kind} needs Kind and Value", value=item)
+        convert = as_int if spec_kind == "DiscreteResourceSpec" else item_text
+        out.append({spec_kind: {"Kind": item_text(body["Kind"]),
+                                "Value": convert(body["Value"])}})
     return sorted(out, key=repr)
 
 
@@ -101,12 +112,13 @@ def restart_policy(value: Any) -> dict[str, Any] | None:
     only_keys(source, {"Condition", "Delay", "MaxAttempts", "Window"}, "restart policy")
     condition = pick(source, "Condition") or "any"
     if condition not in _CONDITIONS:
-        raise FieldValueError(f"Condition must be one of {sorted(_CONDITIONS)}")
+        raise FieldValueError(f"Condition must be one of {sorted(_CONDITIONS)}",
+                              value=condition)
     out: dict[str, Any] = {"Condition": condition}
     for key in ("Delay", "Window"):
         raw = pick(source, key)
         if raw is not None:
-            out[key] = duration_ns(raw)
+            out[key] = duration_text(part(key, duration_ns, raw))
     attempts = pick(source, "MaxAttempts")
     if attempts:
         out["MaxAttempts"] = count_at_least(attempts, "MaxAttempts")
@@ -123,14 +135,20 @@ def preferences(value: Any) -> list[dict[str, Any]] | None:
             strategy, _, descriptor = item.partition("=")
         elif is_list(item):
             if len(item) != 2:
-                raise FieldValueError("a preference tuple is (strategy, descriptor)")
+                raise FieldValueError("a preference tuple is (strategy, descriptor)", value=item)
             strategy, descriptor = item
         else:
-            (strategy, body), = as_mapping(item, "a preference").items()
-            descriptor = pick(as_mapping(body), "SpreadDescriptor")
+            entry = as_mapping(item, "a preference")
+            if len(entry) != 1:
+                raise FieldValueError("a preference has one strategy", value=item)
+            (strategy, body), = entry.items()
+            # {"spread": "node.labels.zone"}, as Ansible writes it, or the Engine form.
+            descriptor = body if isinstance(body, str) else pick(
+                as_mapping(body, "a {SpreadDescriptor} mapping"), "SpreadDescriptor")
         if str(strategy).lower() != "spread" or not descriptor:
-            raise FieldValueError("only spread preferences exist", '("spread", "node.labels.zone")')
-        out.append({"Spread": {"SpreadDescriptor": as_text(descriptor)}})
+            raise FieldValueError("only spread preferences exist", '("spread", "node.labels.zone")',
+                                  value=item)
+        out.append({"Spread": {"SpreadDescriptor": item_text(descriptor)}})
     return out or None
 
 
@@ -144,13 +162,16 @@ def platforms(value: Any) -> list[dict[str, str]] | None:
             os_name, _, arch = item.partition("/")
             entry = {"Architecture": arch, "OS": os_name}
         elif is_list(item):
+            if len(item) != 2:
+                raise FieldValueError("a platform tuple is (architecture, os)", value=item)
             arch, os_name = item
-            entry = {"Architecture": as_text(arch), "OS": as_text(os_name)}
+            entry = {"Architecture": item_text(arch), "OS": item_text(os_name)}
         else:
             source = as_mapping(item, "a platform")
+            only_keys(source, {"Architecture", "OS"}, "platform")
             entry = {
-                "Architecture": as_text(pick(source, "Architecture") or ""),
-                "OS": as_text(pick(source, "OS") or ""),
+                "Architecture": item_text(pick(source, "Architecture") or ""),
+                "OS": item_text(pick(source, "OS") or ""),
             }
         out.append(prune(entry))
     return sorted(out, key=lambda p: (p.get("OS", ""), p.get("Architecture", ""))) or None
@@ -169,10 +190,15 @@ def networks(value: Any) -> list[dict[str, Any]] | None:
         target = pick(source, "Target")
         if not target:
             raise FieldValueError("every network needs a Target (name or id)")
+        aliases = pick(source, "Aliases") or []
+        if isinstance(aliases, str):
+            aliases = [aliases]
         entry = {
-            "Target": as_text(target),
-            "Aliases": sorted(as_text(a) for a in (pick(source, "Aliases") or [])),
-            "DriverOpts": string_map(pick(source, "DriverOpts", "Options")),
+            "Target": item_text(target),
+            "Aliases": sorted(part("Aliases", item_text, a)
+                              for a in as_list(aliases, "alias strings")),
+            "DriverOpts": part("DriverOpts", strict_string_map,
+                               pick(source, "DriverOpts", "Options")),
         }
         out.append(prune(entry))
     return sorted(out, key=lambda n: n["Target"]) or None

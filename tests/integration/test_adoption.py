@@ -93,6 +93,8 @@ def test_adopt_existing_services_through_pulumi_up(
                               "image": auto.ConfigValue(test_image)})
         up = stack.up()
         assert helpers.changes(up.summary.resource_changes) == {"create": 3}
+        # Pulumi counts a create; the resource's own diagnostic says what really happened.
+        assert f"adopted existing service '{prefix}same' (id {ids['same'][:12]})" in up.stdout
         outputs = {k: v.value for k, v in up.outputs.items()}
         # Taken over, not recreated: same ids.
         assert outputs["same_id"] == ids["same"] and outputs["changed_id"] == ids["changed"]

@@ -43,7 +43,7 @@ def test_describe_gives_the_inputs_that_declare_the_service() -> None:
     assert info["inputs"] == {
         "name": "web", "image": "busybox", "args": ["sleep", "3600"], "init": False,
         "labels": {"keep": "me"}, "mode": {"Replicated": {"Replicas": 1}},
-        "networks": [{"Target": "backend"}], "stop_grace_period": 10_000_000_000,
+        "networks": [{"Target": "backend"}], "stop_grace_period": "10s",
     }  # engine defaults (vip endpoint, default isolation, empty resources) are left out
     assert OWNER_LABEL not in info["inputs"]["labels"]  # ours, not something to declare
     assert info["endpoint"] == {"Ports": [], "VirtualIPs": [{"NetworkID": "net-id-1"}]}

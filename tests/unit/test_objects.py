@@ -434,9 +434,29 @@ def test_config_reference_with_file_options(mocks: None) -> None:
             "ConfigID": "app-conf-id", "ConfigName": "app-0123456789ab",
             "File": {"Name": "/etc/app.conf", "UID": "1000", "GID": "0", "Mode": 0o440},
         }
-        assert n.configs([reference]) == [reference], "SwarmService takes it as it is"
+        canonical = {**reference, "File": {**reference["File"], "Mode": "0o440"}}
+        assert n.configs([reference]) == [canonical], "SwarmService reads it as 0o440"
 
     return config.reference("/etc/app.conf", uid="1000", mode=0o440).apply(verify)
+
+
+@pulumi.runtime.test
+def test_a_reference_mounts_at_the_short_resource_name(mocks: None) -> None:
+    """As `docker stack deploy` mounts at the compose key: not at the prefixed or the
+    explicit engine name (issue #12, item 6)."""
+    pulumi.runtime.set_config("swarm:namePrefix", "dev-")
+    try:
+        prefixed = SwarmSecret("db-password", data=SECRET_VALUE)
+        named = SwarmConfig("app-conf", data="a=1", name="legacy-conf")
+    finally:
+        pulumi.runtime.set_config("swarm:namePrefix", "")
+
+    def verify(files: list[str]) -> None:
+        assert files == ["db-password", "app-conf"]
+
+    return pulumi.Output.all(prefixed.reference().apply(lambda r: r["File"]["Name"]),
+                             named.reference().apply(lambda r: r["File"]["Name"])
+                             ).apply(verify)
 
 
 def test_binary_secret_data_is_refused_without_printing_it(mocks: None) -> None:
@@ -452,3 +472,11 @@ def test_a_network_counts_as_created_once_the_swarm_allocated_it() -> None:
                    "Options": None}
     assert not provider.settled(unallocated, {})
     assert provider.settled(LIVE_NETWORK, {})
+
+
+def test_import_option_says_to_adopt(mocks: None) -> None:
+    """Issue #12 item 6: import_ can't work for a dynamic resource; say what does."""
+    from swarm_provider import SwarmService
+
+    with pytest.raises(ValueError, match=r"adopt=True"):
+        SwarmService("web", image="busybox:1", opts=pulumi.ResourceOptions(import_="abc123"))

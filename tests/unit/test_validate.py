@@ -34,6 +34,8 @@ def failures_for(**inputs: Any) -> dict[str, str]:
         ({"resources": {"Limits": {"MemoryBytes": 1024}}}, "resources",
          "TaskTemplate.Resources", "at least 4MiB"),
         ({"resources": {"Limits": {"NanoCPUs": 10}}}, "resources",
+         "TaskTemplate.Resources", "at least 0.01 CPU"),
+        ({"resources": {"Reservations": {"NanoCPUs": 10}}}, "resources",
          "TaskTemplate.Resources", "at least 0.001 CPU"),
         ({"name": "Web_Server-"}, "name", "Name", "valid as a DNS name"),
         ({"name": "x" * 64}, "name", "Name", "63 characters"),
