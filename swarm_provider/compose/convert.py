@@ -153,6 +153,8 @@ def service_inputs(project: Project, stack: str, name: str) -> dict[str, Any]:
     if pids:
         inputs["pids_limit"] = pids
     restart = deploy.get("restart_policy")
+    if restart is None and service.get("restart"):
+        inputs["restart_policy"] = _legacy_restart(service["restart"], fail)
     if restart is not None:
         inputs["restart_policy"] = _pruned({
             "Condition": restart.get("condition"),
@@ -188,6 +190,21 @@ _PLAIN = (
 
 def _pruned(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v not in (None, "", 0, [], {}, False)}
+
+
+def _legacy_restart(restart: str, fail: Any) -> dict[str, Any] | None:
+    """``restart:`` when ``deploy.restart_policy`` is absent: docker CLI 28 warns that it
+    is unsupported, then converts it all the same (seen on the testbed: ``always`` is
+    stored as Condition any), so we do both."""
+    policy, _, count = restart.partition(":")
+    if policy == "no":
+        return None
+    if policy in ("always", "unless-stopped") and not count:
+        return {"Condition": "any"}
+    if policy == "on-failure" and (not count or count.isdigit()):
+        return {"Condition": "on-failure", "MaxAttempts": int(count or 0)}
+    raise fail("restart", "is not a restart policy (no, always, unless-stopped, "
+               "on-failure[:N])", restart)
 
 
 def _ns(value: Any, key: str, fail: Any) -> int | None:

@@ -133,7 +133,9 @@ def interpolate(document: Any, env: Environment, file: str, path: tuple[str, ...
     if isinstance(document, str):
         where = f"{file}: {'.'.join(path)}"
         text = substitute(document, env, where)
-        return _cast(path, text, where)
+        # Like the CLI, only a value that interpolation changed is cast ("3" stays a
+        # string, which the schema then refuses where it wants an integer).
+        return _cast(path, text, where) if text != document else text
     return document
 
 
