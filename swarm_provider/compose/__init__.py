@@ -63,7 +63,7 @@ class ComposeStack(pulumi.ComponentResource):
         self.secrets = {}
         self.configs = {}
         self.services = {}
-        self._declare_objects(resource_name, stack, project, child)
+        self._declare_objects(resource_name, stack, project, child, adopt)
         for key, inputs in stack.services.items():
             kwargs = resolve_tokens(self._wire(inputs, stack), project.env.outputs)
             self.services[key] = SwarmService(f"{resource_name}-{key}", adopt=adopt or None,
@@ -71,19 +71,26 @@ class ComposeStack(pulumi.ComponentResource):
         self.register_outputs({"stack_name": self.stack_name})
 
     def _declare_objects(self, resource_name: str, stack: StackPlan, project: Project,
-                         child: pulumi.ResourceOptions) -> None:
+                         child: pulumi.ResourceOptions, adopt: bool) -> None:
+        """Networks, secrets, configs. Adopting, secrets and configs keep the plain names
+        stack deploy gave them (``versioned=False``): a new versioned object would change
+        every service that uses it, and restart its tasks."""
+        extra: dict[str, Any] = {"adopt": True} if adopt else {}
+        files: dict[str, Any] = {"adopt": True, "versioned": False} if adopt else {}
         for key, network in stack.networks.items():
             if not network.external:
                 self.networks[key] = SwarmNetwork(f"{resource_name}-{key}", opts=child,
-                                                  **network.inputs)
+                                                  **network.inputs, **extra)
         for key, secret in stack.secrets.items():
             if not secret.external:
                 inputs = resolve_tokens(secret.inputs, project.env.outputs)
-                self.secrets[key] = SwarmSecret(f"{resource_name}-{key}", opts=child, **inputs)
+                self.secrets[key] = SwarmSecret(f"{resource_name}-{key}", opts=child,
+                                                **inputs, **files)
         for key, config in stack.configs.items():
             if not config.external:
                 inputs = resolve_tokens(config.inputs, project.env.outputs)
-                self.configs[key] = SwarmConfig(f"{resource_name}-{key}", opts=child, **inputs)
+                self.configs[key] = SwarmConfig(f"{resource_name}-{key}", opts=child,
+                                                **inputs, **files)
 
     def _wire(self, inputs: dict[str, Any], stack: StackPlan) -> dict[str, Any]:
         """Placeholders to resources: network targets become the networks' names (so the

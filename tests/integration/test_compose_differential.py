@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -150,6 +151,38 @@ def differences(expected: Any, actual: Any, path: str = "") -> list[str]:
     return [] if expected == actual else [f"{path}: stack deploy {expected!r} != ours {actual!r}"]
 
 
+def recorded_by_cli(client: docker.DockerClient, files: list[str], stack: str,
+                    env: dict[str, str]) -> dict[str, Any]:
+    """Deploy with `docker stack deploy`, record what the engine stores, remove it all."""
+    try:
+        stack_deploy(files, stack, env)
+        theirs = recorded(client, stack)
+        assert theirs["services"], "docker stack deploy created no service"
+        return theirs
+    finally:
+        stack_rm(client, stack)
+
+
+def deploy_and_compare(client: docker.DockerClient, program: str, stack: str,
+                       theirs: dict[str, Any], project_dir: Path, env: dict[str, str]) -> None:
+    """`pulumi up` of ``program``, the same specs as ``theirs``, then no diff in a
+    preview, nor after a refresh."""
+    project = write_program(project_dir, "compose-diff", program)
+    pulumi_stack = local_stack(project, env)
+    try:
+        pulumi_stack.up(on_output=lambda _line: None)
+        found = differences(theirs, recorded(client, stack))
+        assert not found, "\n".join(found)
+        preview = pulumi_stack.preview(on_output=lambda _line: None)
+        assert set(changes(preview.change_summary)) == {"same"}, preview.change_summary
+        pulumi_stack.refresh(on_output=lambda _line: None)
+        preview = pulumi_stack.preview(on_output=lambda _line: None)
+        assert set(changes(preview.change_summary)) == {"same"}, preview.change_summary
+    finally:
+        pulumi_stack.destroy(on_output=lambda _line: None)
+        pulumi_stack.workspace.remove_stack(pulumi_stack.name)
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_same_specs_as_docker_stack_deploy(case: str, docker_client: docker.DockerClient,
                                            test_image: str, unique: Any, tmp_path: Path,
@@ -157,22 +190,26 @@ def test_same_specs_as_docker_stack_deploy(case: str, docker_client: docker.Dock
     files = CASES[case]
     stack = unique("cd").replace("-", "")
     env = corpus_env(test_image)
-    try:
-        stack_deploy(files, stack, env)
-        theirs = recorded(docker_client, stack)
-        assert theirs["services"], "docker stack deploy created no service"
-    finally:
-        stack_rm(docker_client, stack)
+    theirs = recorded_by_cli(docker_client, files, stack, env)
+    deploy_and_compare(docker_client, compose_program(files, stack), stack, theirs,
+                       tmp_path / "project", {**pulumi_env, **env})
 
-    project = write_program(tmp_path / "project", "compose-diff", compose_program(files, stack))
-    pulumi_stack = local_stack(project, {**pulumi_env, **env})
-    try:
-        pulumi_stack.up(on_output=lambda _line: None)
-        ours = recorded(docker_client, stack)
-        found = differences(theirs, ours)
-        assert not found, "\n".join(found)
-        preview = pulumi_stack.preview(on_output=lambda _line: None)
-        assert set(changes(preview.change_summary)) == {"same"}, preview.change_summary
-    finally:
-        pulumi_stack.destroy(on_output=lambda _line: None)
-        pulumi_stack.workspace.remove_stack(pulumi_stack.name)
+
+@pytest.mark.parametrize("case", ["override", "secrets"])
+def test_converted_program_deploys_the_same_specs(case: str, docker_client: docker.DockerClient,
+                                                  test_image: str, unique: Any, tmp_path: Path,
+                                                  pulumi_env: dict[str, str]) -> None:
+    """`python -m swarm_provider.compose convert FILE...` prints a program that, run as
+    it is, stores what `docker stack deploy` stores."""
+    files = CASES[case]
+    stack = unique("cv").replace("-", "")
+    env = corpus_env(test_image)
+    converted = subprocess.run(
+        [sys.executable, "-m", "swarm_provider.compose", "convert", *files,
+         "--stack-name", stack], cwd=CORPUS, env={**os.environ, **env},
+        capture_output=True, text=True, timeout=60)
+    assert converted.returncode == 0, converted.stderr
+    assert "SwarmService(" in converted.stdout
+    theirs = recorded_by_cli(docker_client, files, stack, env)
+    deploy_and_compare(docker_client, converted.stdout, stack, theirs, tmp_path / "project",
+                       {**pulumi_env, **env})

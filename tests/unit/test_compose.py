@@ -199,7 +199,8 @@ def test_container_conversions() -> None:
 def test_secret_references_keep_file_uid_gid_mode() -> None:
     refs = corpus_plan("secrets.yml").services["api"]["secrets"]
     assert [(r.source, r.target, r.uid, r.gid, r.mode) for r in refs] == [
-        ("db_password", "db_password", "0", "0", 0o444), ("api_key", "api.key", "1000", "1000", 288)]
+        ("db_password", "db_password", "0", "0", 0o444),
+        ("api_key", "api.key", "1000", "1000", 288)]
 
 
 def test_ignored_keys_warn_once_as_the_cli_words_it() -> None:
