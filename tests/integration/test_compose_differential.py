@@ -11,10 +11,12 @@ compared by network name.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ CORPUS = Path(__file__).resolve().parents[1] / "compose_corpus"
 CASES = {
     "minimal": ["minimal.yml"],
     "environment": ["environment.yml"],
+    "external": ["external.yml"],
     "ports": ["ports.yml"],
     "volumes": ["volumes.yml"],
     "secrets": ["secrets.yml"],
@@ -183,6 +186,28 @@ def deploy_and_compare(client: docker.DockerClient, program: str, stack: str,
         pulumi_stack.workspace.remove_stack(pulumi_stack.name)
 
 
+@contextlib.contextmanager
+def external_objects(client: docker.DockerClient, stack: str,
+                     env: dict[str, str]) -> Iterator[None]:
+    """The network, secret and config external.yml uses, made outside the stack; after
+    both deployments they must still exist (then they are removed)."""
+    names = {"EXT_NETWORK": f"{stack}-shared", "EXT_SECRET": f"{stack}-token",
+             "EXT_CONFIG": f"{stack}-settings"}
+    env.update(names)
+    network = client.networks.create(names["EXT_NETWORK"], driver="overlay", attachable=True)
+    secret = client.secrets.create(name=names["EXT_SECRET"], data=b"t0ken")
+    config = client.configs.create(name=names["EXT_CONFIG"], data=b"a=1")
+    try:
+        yield
+        client.networks.get(network.id)
+        client.secrets.get(secret.id)
+        client.configs.get(config.id)
+    finally:
+        for remove in (network.remove, secret.remove, config.remove):
+            with contextlib.suppress(docker.errors.NotFound):
+                remove()
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_same_specs_as_docker_stack_deploy(case: str, docker_client: docker.DockerClient,
                                            test_image: str, unique: Any, tmp_path: Path,
@@ -190,9 +215,12 @@ def test_same_specs_as_docker_stack_deploy(case: str, docker_client: docker.Dock
     files = CASES[case]
     stack = unique("cd").replace("-", "")
     env = corpus_env(test_image)
-    theirs = recorded_by_cli(docker_client, files, stack, env)
-    deploy_and_compare(docker_client, compose_program(files, stack), stack, theirs,
-                       tmp_path / "project", {**pulumi_env, **env})
+    with contextlib.ExitStack() as resources:
+        if case == "external":
+            resources.enter_context(external_objects(docker_client, stack, env))
+        theirs = recorded_by_cli(docker_client, files, stack, env)
+        deploy_and_compare(docker_client, compose_program(files, stack), stack, theirs,
+                           tmp_path / "project", {**pulumi_env, **env})
 
 
 @pytest.mark.parametrize("case", ["override", "secrets"])
