@@ -174,15 +174,15 @@ class _ObjectProvider(ResourceProvider):
         so its outputs carry the owner all the same (``outputs``). A difference the
         engine can't apply in place is refused (the object is in use by what runs)."""
         live = self.inspect(api, object_id, name)
-        current = {**self.outputs(live, props), "owner": canonical.get("owner")}
-        drift = diff_fields(current, canonical, self.table)
-        changed = [row for row in drift.changed if row != "labels" or self.kind == "network"]
+        drift = diff_fields(self.outputs(live, props), canonical, self.table)
+        mutable = ("owner", "labels") if self.kind != "network" else ("owner",)
+        changed = [row for row in drift.changed if row not in mutable]
         if changed:
             details = ", ".join(f"{row} ({drift.details[row]})" for row in changed)
             raise EngineError(
                 f"cannot adopt {object_label(self.kind, name, object_id)}: {details} would need "
                 "a new object; declare what it has, or remove it first")
-        if drift.changed:
+        if self.kind != "network" and drift.changed:
             self.engine_update(api, object_id, canonical, props)
         return object_id
 

@@ -7,6 +7,15 @@ Pulumi CLI; the specs are compared field by field. Allowed differences (issue #1
 owner label, and the names/ids of secret and config objects (versioned), never their
 file name, uid, gid or mode. Network ids differ between two deployments: they are
 compared by network name.
+
+One known difference is compared apart, not hidden: the ORDER of published ports, of
+mounts and of network aliases. SwarmService sends them in its canonical order (sorted
+by target port, by mount target, alphabetically), the CLI in its own (by published
+port, file order, file order then the service name). The engine stores what it is sent;
+none of the three orders changes what runs (the daemon orders mounts by path itself).
+``ORDER_ONLY`` compares those lists as multisets, and ``test_known_order_differences``
+pins the difference so it is seen, not forgotten (fixing it needs the core normalisers
+to keep the given order; see the report of branch compose).
 """
 
 from __future__ import annotations
@@ -137,6 +146,20 @@ def comparable(spec: dict[str, Any], network_names: dict[str, str]) -> dict[str,
     return spec
 
 
+ORDER_ONLY = (".EndpointSpec.Ports", ".TaskTemplate.ContainerSpec.Mounts", ".Aliases")
+"""Lists whose order alone may differ (see the module docstring)."""
+
+
+def order_free(node: Any, path: str = "") -> Any:
+    """``node`` with the ``ORDER_ONLY`` lists sorted, so only their content is compared."""
+    if isinstance(node, dict):
+        return {k: order_free(v, f"{path}.{k}") for k, v in node.items()}
+    if isinstance(node, list):
+        items = [order_free(v, path) for v in node]
+        return sorted(items, key=repr) if path.endswith(ORDER_ONLY) else items
+    return node
+
+
 def compose_program(files: list[str], stack: str) -> str:
     paths = [str(CORPUS / f) for f in files]
     return ("from swarm_provider.compose import ComposeStack\n"
@@ -174,7 +197,8 @@ def deploy_and_compare(client: docker.DockerClient, program: str, stack: str,
     pulumi_stack = local_stack(project, env)
     try:
         pulumi_stack.up(on_output=lambda _line: None)
-        found = differences(theirs, recorded(client, stack))
+        ours = recorded(client, stack)
+        found = differences(order_free(theirs), order_free(ours))
         assert not found, "\n".join(found)
         preview = pulumi_stack.preview(on_output=lambda _line: None)
         assert set(changes(preview.change_summary)) == {"same"}, preview.change_summary
@@ -241,3 +265,16 @@ def test_converted_program_deploys_the_same_specs(case: str, docker_client: dock
     theirs = recorded_by_cli(docker_client, files, stack, env)
     deploy_and_compare(docker_client, converted.stdout, stack, theirs, tmp_path / "project",
                        {**pulumi_env, **env})
+
+
+def test_known_order_differences() -> None:
+    """What ``ORDER_ONLY`` forgives, as the core sends it today (this fails, on purpose,
+    once SwarmService keeps the given order: then drop ``ORDER_ONLY``)."""
+    from swarm_provider.compose import load, plan
+    from swarm_provider.fields import FIELDS_BY_NAME
+
+    env = {"IMAGE": "img", "P1": "8001", "P2": "8002", "P3": "8003", "R1": "9000", "R2": "9001"}
+    stack = plan(load([CORPUS / "volumes.yml"], process_env=env, dotenv=False), "st")
+    mounts = FIELDS_BY_NAME["mounts"].normalise(stack.services["store"]["mounts"])
+    targets = [m["Target"] for m in mounts]
+    assert targets == sorted(targets) != [m["Target"] for m in stack.services["store"]["mounts"]]

@@ -64,12 +64,12 @@ def test_adopting_a_cli_stack_restarts_nothing_then_a_change_is_one_update(
         pulumi_stack = helpers.local_stack(project, {**pulumi_env, **env})
         try:
             result = pulumi_stack.up(on_output=lambda _line: None)
-            assert helpers.changes(result.summary.resource_changes).get("create") == 8
+            assert helpers.changes(result.summary.resource_changes).get("create") == 7
             assert tasks_of(docker_client, stack) == before, "adoption restarted tasks"
             assert {s.id for s in docker_client.secrets.list(
                 filters={"label": f"{NAMESPACE}={stack}"})} == secrets_before
-            preview = pulumi_stack.preview(on_output=lambda _line: None)
-            assert set(helpers.changes(preview.change_summary)) == {"same"}
+            preview = pulumi_stack.preview(on_output=lambda _line: None, diff=True)
+            assert set(helpers.changes(preview.change_summary)) == {"same"}, preview.stdout
 
             compose.write_text(compose.read_text().replace("LEVEL: info", "LEVEL: debug"))
             preview = pulumi_stack.preview(on_output=lambda _line: None)
