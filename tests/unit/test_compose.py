@@ -211,3 +211,21 @@ def test_ignored_keys_warn_once_as_the_cli_words_it() -> None:
         "supported."]
     legacy = plan(project, "st").services["legacy"]
     assert legacy["restart_policy"] == {"Condition": "any"}
+
+
+def test_an_output_token_becomes_an_output_that_stays_secret() -> None:
+    import asyncio
+
+    import pulumi
+
+    from swarm_provider.compose.interpolate import resolve_tokens
+
+    async def resolve() -> tuple[Any, Any]:
+        secret = pulumi.Output.secret("s3cret")
+        env = Environment(explicit={"PW": secret}, process={})
+        text = substitute("PW=${PW}!", env, "f.yml: k")
+        resolved = resolve_tokens({"env": [text]}, env.outputs)["env"][0]
+        assert isinstance(resolved, pulumi.Output)
+        return await resolved.future(), await resolved.is_secret()
+
+    assert asyncio.run(resolve()) == ("PW=s3cret!", True)
