@@ -228,4 +228,11 @@ def test_an_output_token_becomes_an_output_that_stays_secret() -> None:
         assert isinstance(resolved, pulumi.Output)
         return await resolved.future(), await resolved.is_secret()
 
-    assert asyncio.run(resolve()) == ("PW=s3cret!", True)
+    previous = asyncio.get_event_loop_policy().get_event_loop()
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        assert loop.run_until_complete(resolve()) == ("PW=s3cret!", True)
+    finally:
+        loop.close()
+        asyncio.set_event_loop(previous)  # other tests use the thread's loop
