@@ -61,7 +61,7 @@ class _ObjectProvider(ResourceProvider):
 
     kind = ""
     table: Table = ()
-    options: frozenset[str] = frozenset({"delete_timeout"})
+    options: frozenset[str] = frozenset({"delete_timeout", "adopt"})
 
     def __init__(self) -> None:
         self.connection = engine.Connection()
@@ -149,6 +149,8 @@ class _ObjectProvider(ResourceProvider):
         existing = self.engine_find(api, name)
         owner = (self.live_labels(existing) if existing else {}).get(OWNER_LABEL)
         problem = f"is not managed by this resource (owner label: {owner!r})"
+        if existing is not None and owner is None and props.get("adopt"):
+            return self.adopt_unowned(api, self.live_id(existing), name, canonical, props)
         if existing is not None and owner == canonical.get("owner"):
             live = self.inspect(api, self.live_id(existing), name)
             drift = diff_fields(self.outputs(live, props), canonical, self.table)
@@ -163,6 +165,26 @@ class _ObjectProvider(ResourceProvider):
         raise EngineError(
             f"{label} already exists and {problem}; remove it or choose another name"
         ) from conflict
+
+    def adopt_unowned(self, api: Any, object_id: str, name: str,
+                      canonical: Mapping[str, Any], props: Mapping[str, Any]) -> str:
+        """``adopt=True``: take over an object made outside Pulumi (``docker stack
+        deploy``, say) if it has what the inputs declare, but for our owner label: the
+        labels of secrets and configs are updated to add it; a network's can't change,
+        so its outputs carry the owner all the same (``outputs``). A difference the
+        engine can't apply in place is refused (the object is in use by what runs)."""
+        live = self.inspect(api, object_id, name)
+        drift = diff_fields(self.outputs(live, props), canonical, self.table)
+        mutable = ("owner", "labels") if self.kind != "network" else ("owner",)
+        changed = [row for row in drift.changed if row not in mutable]
+        if changed:
+            details = ", ".join(f"{row} ({drift.details[row]})" for row in changed)
+            raise EngineError(
+                f"cannot adopt {object_label(self.kind, name, object_id)}: {details} would need "
+                "a new object; declare what it has, or remove it first")
+        if self.kind != "network" and drift.changed:
+            self.engine_update(api, object_id, canonical, props)
+        return object_id
 
     def verifiable(self, props: Mapping[str, Any]) -> bool:
         return True
@@ -290,7 +312,12 @@ class NetworkProvider(_ObjectProvider):
         return contains_unknowns(new) or new == olds.get("name")
 
     def outputs(self, live: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
-        return network_outputs(live, network_fields(live, props), _options(props, self.options))
+        fields = network_fields(live, props)
+        if props.get("adopt") and fields.get("owner") is None:
+            # An adopted network keeps the labels it was made with (the engine can't
+            # add ours): it counts as ours, so no refresh shows that as drift.
+            fields["owner"] = props.get("owner")
+        return network_outputs(live, fields, _options(props, self.options))
 
     def state_engine_name(self, props: Mapping[str, Any]) -> str | None:
         return props.get("name")
@@ -329,7 +356,7 @@ class FileObjectProvider(_ObjectProvider):
     """
 
     file_kind: FileKind
-    options = frozenset({"delete_timeout", "versioned"})
+    options = frozenset({"delete_timeout", "versioned", "adopt"})
 
     def rules(self, canonical: Mapping[str, Any], raw: Mapping[str, Any]) -> Failures:
         failures = super().rules(canonical, raw)

@@ -74,10 +74,12 @@ class SwarmNetwork(Resource, module="swarm", name="Network"):
         scope: pulumi.Input[str] | None = None,
         ingress: pulumi.Input[bool] | None = None,
         delete_timeout: pulumi.Input[float] | None = None,
+        adopt: pulumi.Input[bool] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """``delete_timeout`` (seconds, default 60): how long a delete waits for services
-        and tasks to let go of the network before failing with their names."""
+        and tasks to let go of the network before failing with their names. ``adopt=True``:
+        an existing network of that name made outside Pulumi is taken over if it matches."""
         inputs = {key: value for key, value in locals().items() if key in NETWORK_INPUT_NAMES}
         super().__init__(NetworkProvider(), resource_name,
                          _props(resource_name, inputs, NETWORK_COMPUTED), opts)
@@ -157,6 +159,7 @@ class SwarmSecret(_FileObject, module="swarm", name="Secret"):
         templating: pulumi.Input[str | Json] | None = None,
         versioned: pulumi.Input[bool] | None = None,
         delete_timeout: pulumi.Input[float] | None = None,
+        adopt: pulumi.Input[bool] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """``delete_timeout`` (seconds, default 60): how long a delete waits for services
@@ -191,6 +194,7 @@ class SwarmConfig(_FileObject, module="swarm", name="Config"):
         templating: pulumi.Input[str | Json] | None = None,
         versioned: pulumi.Input[bool] | None = None,
         delete_timeout: pulumi.Input[float] | None = None,
+        adopt: pulumi.Input[bool] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """``delete_timeout`` as for SwarmSecret."""

@@ -128,6 +128,20 @@ def stacks_after(client: docker.DockerClient, outputs: dict[str, Any], prefix: s
     assert len(running_tasks(client, f"{prefix}api")) == 2
 
 
+def compose_before(client: docker.DockerClient, outputs: dict[str, Any], prefix: str) -> None:
+    stack = f"{prefix}shop"
+    assert outputs["stack_name"] == stack
+    assert "<h1>shop</h1>" in http_get(outputs["web_url"], "shop")
+    assert "MESSAGE=hello" in env_of(client, f"{stack}_api")
+    assert len(running_tasks(client, f"{stack}_api")) == 2
+    labels = client.services.get(f"{stack}_db").attrs["Spec"]["Labels"]
+    assert labels["com.docker.stack.namespace"] == stack
+
+
+def compose_after(client: docker.DockerClient, outputs: dict[str, Any], prefix: str) -> None:
+    assert "MESSAGE=hi" in env_of(client, f"{prefix}shop_api")
+
+
 @dataclass
 class Example:
     name: str
@@ -151,6 +165,8 @@ CASES = [
             multi_before, multi_after, config={"port": "<free port>"}),
     Example("modes", 4, {"agentMode": "replicated"}, {"replace": 1, "same": 3},
             modes_before, modes_after),
+    Example("compose", 9, {"greeting": "hi"}, {"update": 1, "same": 8},
+            compose_before, compose_after, config={"port": "<free port>"}),
     Example("stacks", 4, {"replicas": "2"}, {"update": 1, "same": 3},
             stacks_before, stacks_after, stacks=("dev", "prod")),
 ]
