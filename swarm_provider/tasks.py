@@ -46,8 +46,8 @@ _GONE = frozenset({"shutdown", "remove", "orphaned"})
 """Desired states that end a task for good (``complete`` is what a live job task wants)."""
 
 SAME_ERROR_ATTEMPTS = 3
-"""A slot (node, job) whose last this-many tasks failed with the same error is stuck: the
-restart policy would keep producing that error until the timeout."""
+"""A slot (node, job) whose last this-many tasks failed with the same error (compared by
+``error_signature``) is stuck: the restart policy would keep producing it until the timeout."""
 
 
 def rank(state: str | None) -> int:
@@ -76,6 +76,32 @@ def error_of(task: Task) -> str:
     if code and f"({code})" not in err:
         err = f"{err} (exit code {code})" if err else f"exit code {code}"
     return err
+
+
+_NOISE = (
+    # (what, pattern, replacement): per-task noise in engine and runc errors, so that two
+    # tasks failing for one reason compare equal. Order matters: longer shapes first.
+    ("uuid", r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", "<uuid>"),
+    ("time", r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)?", "<time>"),
+    ("hex id", r"\b(?=[0-9]*[a-f])[0-9a-f]{12,}\b", "<id>"),
+    ("swarm id", r"\b(?=[a-z0-9]*\d)(?=[a-z0-9]*[a-z])[a-z0-9]{25}\b", "<id>"),
+    ("fd", r"/proc/(?:self|\d+)/fd/\d+", "/proc/<pid>/fd/<n>"),
+    ("pid", r"\bpid[ =:]+\d+", "pid <n>"),
+    ("source line", r"\b(\w+\.go):\d+", r"\1:<line>"),
+    ("address", r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b", "<address>"),
+)
+_NOISE_PATTERNS = tuple((re.compile(pattern), replacement) for _, pattern, replacement in _NOISE)
+
+
+def error_signature(error: str) -> str:
+    """What stays the same when tasks fail for one reason: the error with container and
+    task ids, content hashes (overlay2 layer paths), uuids, file descriptors, pids, Go
+    source lines, addresses and timestamps replaced by placeholders. runc and the engine
+    put these in their errors (``lstat .../overlay2/<64 hex>/merged/x: not a directory``),
+    so raw errors of three tasks never compare equal."""
+    for pattern, replacement in _NOISE_PATTERNS:
+        error = pattern.sub(replacement, error)
+    return error
 
 
 def engine_time(stamp: str | None) -> float:
@@ -290,10 +316,11 @@ class Assessment:
         """Why this can't converge by itself: the same error ``attempts`` times in a row."""
         for group in self.unfinished():
             failures = group.failures(self.job, self.since)[:attempts]
-            errors = {error_of(t) or state_of(t) for t in failures}
+            errors = {error_signature(error_of(t) or state_of(t)) for t in failures}
             if len(failures) >= attempts and len(errors) == 1:
+                newest = error_of(failures[0]) or state_of(failures[0])
                 return (f"{group.label}: the last {attempts} tasks failed with the same "
-                        f"error: {errors.pop()}")
+                        f"error: {newest}")
         return None
 
     def exhausted(self) -> str | None:
