@@ -53,6 +53,12 @@ class EngineError(SwarmProviderError):
     """The Docker engine refused or failed an operation on a service."""
 
 
+class TransientEngineError(EngineError):
+    """The engine did not answer, or failed in a way a retry may cure: connection reset or
+    refused, a timeout, a 5xx answer. Reads are retried (``engine.READ_PAUSES``); a write
+    whose outcome is unknown is re-checked by a read, never sent again blindly."""
+
+
 class ConflictError(EngineError):
     """The live service changed outside Pulumi since the state was written."""
 

@@ -7,6 +7,7 @@ client is created on first use inside the provider process.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from pulumi.dynamic import (
@@ -22,7 +23,13 @@ from pulumi.dynamic import (
 
 from . import converge, engine, progress
 from .diff import diff_fields
-from .errors import ConflictError, EngineError, ValidationError, service_label
+from .errors import (
+    ConflictError,
+    EngineError,
+    TransientEngineError,
+    ValidationError,
+    service_label,
+)
 from .fields import FIELDS_BY_NAME, OWNER_LABEL
 from .spec import build_spec
 from .state import live_fields, outputs
@@ -158,7 +165,8 @@ class ServiceProvider(ResourceProvider):
         on top of the state: what a ``pulumi up`` whose update paused or timed out leaves,
         since Pulumi keeps the old outputs when ``update`` raises. Otherwise someone changed
         the service and we refuse. A paused update whose spec already is the wanted one is
-        POSTed again as it is: the engine then restarts the rolling update.
+        POSTed again as it is: the engine then restarts the rolling update; so is a rollout
+        the engine stopped with tasks of an older spec still running (``rollout_stalled``).
         """
         name = spec.get("Name")
         for _attempt in range(_RETRIES):
@@ -172,10 +180,13 @@ class ServiceProvider(ResourceProvider):
             current = live_fields(live, names)
             status = (live.get("UpdateStatus") or {}).get("State")
             paused = status in ("paused", "rollback_paused")
+            restart = paused
             if wanted is not None and not diff_fields(current, wanted).has_changes:
                 if status == "updating":  # left by a `pulumi up` that timed out: wait for it
                     return converge.Change(own_update=True, redeploys=True)
-                if not paused:
+                # A rollout the engine stopped (a node lost mid-update) is sent again.
+                restart = paused or converge.rollout_stalled(api, live)
+                if not restart:
                     return converge.UNCHANGED  # a POST would only churn PreviousSpec
             elif expected is not None and live["Version"]["Index"] != expected.get("version"):
                 drift = diff_fields(expected, current)
@@ -192,15 +203,20 @@ class ServiceProvider(ResourceProvider):
                     )
             try:
                 engine.update_service(api, service_id, live["Version"]["Index"], spec)
+            except TransientEngineError:
+                # Outcome unknown: the next read tells (it landed if the live spec is ours).
+                time.sleep(engine.READ_PAUSES[min(_attempt, len(engine.READ_PAUSES) - 1)])
+                continue
             except EngineError as exc:
                 if not engine.is_out_of_sequence(exc):
                     raise
                 continue
-            redeploys = wanted is None or paused or converge.redeploys(current, wanted)
+            redeploys = wanted is None or restart or converge.redeploys(current, wanted)
             return converge.Change(own_update=True, redeploys=redeploys)
         raise EngineError(
-            f"updating {service_label(name, service_id)} kept failing with 'update out of "
-            f"sequence' after {_RETRIES} fresh reads; something else is writing to it"
+            f"updating {service_label(name, service_id)} kept failing ('update out of "
+            f"sequence', or no answer) after {_RETRIES} fresh reads; something else is "
+            "writing to it, or the engine is unwell: run `pulumi up` again"
         )
 
     def read(self, service_id: str, props: dict[str, Any]) -> ReadResult:

@@ -104,6 +104,24 @@ def error_signature(error: str) -> str:
     return error
 
 
+def unschedulable(task: Task) -> str | None:
+    """The scheduler's reason a wanted task has no node yet, or None: a ``pending`` task
+    with an error ("no suitable node (host-mode port already in use on 1 node)", "...
+    scheduling constraints not satisfied ...", "insufficient resources ..."). A pending
+    task without one is merely queued."""
+    if is_terminal(task.get("DesiredState")) or state_of(task) != "pending":
+        return None
+    return str((task.get("Status") or {}).get("Err") or "") or None
+
+
+def stale_running(every: Sequence[Task], up_to_date: Sequence[Task]) -> list[Task]:
+    """Tasks still meant to run that are not of the current spec: what a rolling update
+    replaces, and what is left when the engine's updater stopped (a node lost mid-update)."""
+    current = {t.get("ID") for t in up_to_date}
+    return [t for t in every if t.get("ID") not in current
+            and t.get("DesiredState") == "running" and not is_terminal(state_of(t))]
+
+
 def engine_time(stamp: str | None) -> float:
     """Seconds since the epoch of an engine timestamp (RFC 3339, up to nanoseconds)."""
     match = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?", stamp or "")
@@ -233,6 +251,39 @@ def eligible_nodes(spec: Mapping[str, Any], nodes: Sequence[Node],
     return chosen
 
 
+def node_problems(spec: Mapping[str, Any], nodes: Sequence[Node],
+                  every: Sequence[Task]) -> list[str]:
+    """One line per node that can't take tasks now (not ready, or not ``active``) and
+    matters to this service: it holds a task the engine last saw alive, or the placement
+    constraints allow it (or can't be read here). ``every``: all the service's tasks."""
+    constraints = ((spec.get("TaskTemplate") or {}).get("Placement") or {}).get("Constraints")
+    holding = {t.get("NodeID") for t in every if not is_terminal(state_of(t))}
+    lines = []
+    for node in nodes:
+        if node_ready(node):
+            continue
+        held = node.get("ID") in holding
+        if not held and matches(node, constraints or []) is False:
+            continue
+        status = node.get("Status") or {}
+        state = str(status.get("State") or "unknown")
+        availability = str((node.get("Spec") or {}).get("Availability") or "active")
+        if state != "ready":
+            line = f"node {hostname(node)} (id {str(node.get('ID'))[:12]}) is {state}"
+            message = str(status.get("Message") or "")
+            line += f" ({message})" if message else ""
+            line += ": unreachable, its tasks can't start or report" if state != "down" else (
+                ": lost, its tasks can't start or report; bring it back, or drain or remove "
+                "it so the engine stops waiting for it")
+        else:
+            line = (f"node {hostname(node)} (id {str(node.get('ID'))[:12]}) is {availability}: "
+                    "it takes no new tasks")
+        if held:
+            line += " (it holds a task of this service)"
+        lines.append(line)
+    return lines
+
+
 # --- the assessment -------------------------------------------------------------------------
 
 
@@ -300,9 +351,14 @@ class Assessment:
         else:
             noun = "tasks running" if self.kind == "Replicated" else "nodes running"
             text = f"{self.done}/{self.wanted} {noun}"
+        if self.converged:
+            return text
         latest = self.latest_failure()
-        if latest is not None and not self.converged:
+        blocked = self.blocked()
+        if latest is not None:
             text += f" (last failure: {error_of(latest) or state_of(latest)})"
+        elif blocked is not None:
+            text += f" ({blocked})"
         return text
 
     def unfinished(self) -> list[Group]:
@@ -311,6 +367,16 @@ class Assessment:
     def latest_failure(self) -> Task | None:
         failed = [t for g in self.groups for t in g.failures(self.job, self.since)[:1]]
         return max(failed, key=created) if failed else None
+
+    def blocked(self) -> str | None:
+        """Why a wanted task has no node: the first unfinished group whose task the
+        scheduler can't place (see ``unschedulable``), as ``<group>: pending: <reason>``."""
+        for group in self.unfinished():
+            current = group.current
+            reason = unschedulable(current) if current is not None else None
+            if reason:
+                return f"{group.label}: pending: {reason}"
+        return None
 
     def stuck(self, attempts: int = SAME_ERROR_ATTEMPTS) -> str | None:
         """Why this can't converge by itself: the same error ``attempts`` times in a row."""

@@ -160,9 +160,38 @@ def test_timeout_lists_unfinished_tasks(script: Any) -> None:
     script([(None, [running(1), pending])])
     with pytest.raises(ConvergenceError) as error:
         wait(timeout=0.05)
-    assert "did not converge within 0.05s (1/2 tasks running)" in str(error.value)
+    assert ("did not converge within 0.05s (1/2 tasks running (slot 2: pending: no suitable "
+            "node (2 nodes)))") in str(error.value)
     assert "slot 2: task t20pending pending (desired running): no suitable node" in str(
         error.value)
+
+
+def test_an_unschedulable_task_fails_after_the_grace_and_names_the_reason(
+        script: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(converge, "UNSCHEDULABLE_GRACE", 0.2)
+    pending = running(2, "pending", err="no suitable node (host-mode port already in use)")
+    pending["DesiredState"] = "running"
+    script([("updating", [running(1), pending])])
+    started = time.monotonic()
+    with pytest.raises(ConvergenceError) as error:
+        wait(converge.Change(own_update=True, redeploys=True), timeout=30)
+    assert 0.2 <= time.monotonic() - started < 2
+    message = str(error.value)
+    assert "cannot converge" in message and "no node can run a task for 0.2s" in message
+    assert "slot 2: pending: no suitable node (host-mode port already in use)" in message
+
+
+def test_an_unschedulable_reason_that_clears_within_the_grace_is_no_failure(
+        script: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(converge, "UNSCHEDULABLE_GRACE", 0.5)
+    pending = running(2, "pending", err="no suitable node (scheduling constraints)")
+    pending["DesiredState"] = "running"
+    steps: list[tuple[str | None, list[dict[str, Any]]]] = [(None, [running(1), pending])] * 20
+    said: list[str] = []
+    script([*steps, (None, [running(1), running(2)])])
+    converge.wait(None, "svc", {"name": "web"}, {"timeout": 30}, converge.CREATED, said.append)
+    assert said[0] == "1/2 tasks running (slot 2: pending: no suitable node (scheduling " \
+        "constraints))"  # shown at once
 
 
 def test_wait_false_makes_no_engine_call(script: Any) -> None:

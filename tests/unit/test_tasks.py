@@ -216,7 +216,8 @@ def test_global_job_trusts_a_node_holding_a_job_task() -> None:
 
 # --- the same error, told apart from per-task noise ------------------------------------------
 
-RECORDED_ERRORS = json.loads((Path(__file__).parent / "golden" / "task_errors.json").read_text())
+RECORDED_ERRORS = json.loads(
+    (Path(__file__).parent / "golden" / "task-errors" / "recorded.json").read_text())
 OTHER_RUNC_SHAPES = [  # what older runc versions and cgroup failures print, one container each
     [f"OCI runtime create failed: container_linux.go:{line}: starting container process caused: "
      f"process_linux.go:{line + 100}: container init caused: rootfs_linux.go:60: mounting "
@@ -271,3 +272,39 @@ def test_different_causes_keep_different_signatures() -> None:
     assert tasks.error_signature("task: non-zero exit (3)") != tasks.error_signature(
         "task: non-zero exit (4)")
     assert tasks.error_signature("limit 1073741824000 bytes") == "limit 1073741824000 bytes"
+
+
+# --- unschedulable tasks, stale tasks and nodes that can't take tasks ------------------------
+
+
+def test_a_pending_task_with_the_schedulers_reason_is_blocked_and_says_why() -> None:
+    reason = "no suitable node (host-mode port already in use on 1 node)"
+    view = tasks.assess(REPLICATED_3, [task(1), task(2), task(3, state="pending", err=reason)])
+    assert view.blocked() == f"slot 3: pending: {reason}"
+    assert view.summary() == f"2/3 tasks running (slot 3: pending: {reason})"
+    queued = tasks.assess(REPLICATED_3, [task(1), task(2), task(3, state="pending")])
+    assert queued.blocked() is None and queued.summary() == "2/3 tasks running"
+
+
+def test_stale_running_are_wanted_tasks_of_an_older_spec() -> None:
+    old, gone = task(1, at=1), task(2, "shutdown", "running", at=2)
+    new = task(2, at=3)
+    assert tasks.stale_running([old, gone, new], [new]) == [old]
+
+
+def test_node_problems_name_lost_drained_and_unreachable_nodes_that_matter() -> None:
+    nodes = [node("n1"), node("n2", state="down"), node("n3", availability="drain"),
+             node("n4", state="unknown", labels={"zone": "b"}),
+             node("n5", state="down", labels={"zone": "b"})]
+    nodes[1]["Status"]["Message"] = "heartbeat failure"
+    spec = service({"Replicated": {"Replicas": 2}}, ["node.labels.zone!=b"])["Spec"]
+    held = [task(1, "shutdown", "running", node="n5")]
+    lines = tasks.node_problems(spec, nodes, held)
+    assert lines == [
+        "node host-n2 (id n2) is down (heartbeat failure): lost, its tasks can't start or "
+        "report; bring it back, or drain or remove it so the engine stops waiting for it",
+        "node host-n3 (id n3) is drain: it takes no new tasks",
+        "node host-n5 (id n5) is down: lost, its tasks can't start or report; bring it back, "
+        "or drain or remove it so the engine stops waiting for it (it holds a task of this "
+        "service)",
+    ]  # n4 is excluded by the constraint and holds nothing
