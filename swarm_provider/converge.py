@@ -51,7 +51,7 @@ from pulumi.runtime.rpc import contains_unknowns
 
 from . import engine, tasks
 from .diff import diff_fields
-from .errors import ConvergenceError, EngineError, service_label
+from .errors import ConvergenceError, EngineError, RolloutStalled, service_label
 from .fields import FIELDS_BY_NAME
 from .progress import Report, reporter
 
@@ -77,6 +77,9 @@ EXHAUSTED_GRACE = 1.5
 """How long "no task left to run" must persist before failing: a replicated job creates
 its next tasks only after the last ones finished."""
 
+STALLED_GRACE = 5.0
+"""Seconds our update may show tasks of the older spec with no update under way (the engine
+starts its updater within milliseconds of the POST) before the wait calls it stalled."""
 UNSCHEDULABLE_GRACE = 30.0
 """Seconds a wanted task may stay unplaceable before the wait fails: long enough for a node
 to come back from a daemon restart or a label to be added, far shorter than a timeout."""
@@ -249,6 +252,7 @@ class _Wait:
         self.stable_since: float | None = None
         self.exhausted_since: float | None = None
         self.blocked_since: float | None = None
+        self.stalled_since: float | None = None
         self.saw_updating = False
         self.rolling_back: str | None = None
         self.nodes: list[dict[str, Any]] | None = None
@@ -303,6 +307,7 @@ class _Wait:
                 self.report(view.summary())
             self.stable_since = None
             self._check_blocked(view, spec, now)
+            self._check_stalled(view, up_to_date, status, now)
             self._check_stuck(view, spec, status, now)
             return POLL_SECONDS
         self.exhausted_since = None
@@ -363,6 +368,29 @@ class _Wait:
             "Free what blocks it (a host-mode port another service publishes, a placement "
             "constraint or resource no ready node meets, a node that is down) and run "
             "`pulumi up` again.")
+
+    def _check_stalled(self, view: tasks.Assessment, up_to_date: list[dict[str, Any]],
+                       status: str | None, now: float) -> None:
+        """``RolloutStalled`` once our update has had slots without a current task, tasks of
+        the older spec and no update under way, for ``STALLED_GRACE``."""
+        if (not self.change.own_update or not view.missing
+                or status in ("updating", "rollback_started", "paused", "rollback_paused")):
+            self.stalled_since = None
+            return
+        self.stalled_since = self.stalled_since or now
+        if now - self.stalled_since < STALLED_GRACE:
+            return
+        every = engine.list_tasks(self.api, self.service_id, self.name)
+        stale = tasks.stale_running(every, up_to_date)
+        if not stale:
+            self.stalled_since = None
+            return
+        names = self._node_names()
+        raise RolloutStalled(
+            f"{self.label}: the engine stopped rolling out the new spec ({view.summary()}); "
+            "still on the older spec:\n  - " + "\n  - ".join(
+                tasks.describe(t, names) for t in stale)
+            + "\nSending the spec again starts the update that replaces them.")
 
     def _check_stuck(self, view: tasks.Assessment, spec: Mapping[str, Any],
                      status: str | None, now: float) -> None:
@@ -436,14 +464,17 @@ class _Wait:
         failed = [t for t in every if tasks.state_of(t) in tasks.failure_states(
             tasks.is_job(tasks.mode_kind(spec))) and tasks.created(t) >= since]
         named = [t for t in every if str(t.get("ID")) and str(t.get("ID")) in message]
-        older = [t for t in named if tasks.created(t) < since]
-        if state == "paused" and older:
+        if named:
             names = self._node_names()
-            head += ("\nThe task it names is older than this update: "
-                     + tasks.describe(older[0], names)
-                     + " [a task that ended as its node came back or restarted, not a fault "
-                     "of the new spec: `pulumi up` again restarts the update]")
-        return ConvergenceError(head + self._failed_tasks_text(failed))
+            head += "\nthe task it names: " + tasks.describe(named[0], names)
+            if tasks.created(named[0]) < since:
+                head += (" [older than this update: a task that ended as its node came back "
+                         "or restarted, not a fault of the new spec; `pulumi up` again "
+                         "restarts the update]")
+        text = head + self._failed_tasks_text(failed) + self._node_problems_text(spec, every)
+        if state == "paused" and named and _shut_down_by_the_engine(named[0]):
+            return RolloutStalled(text)
+        return ConvergenceError(text)
 
     def _timeout_error(self, service: Mapping[str, Any]) -> ConvergenceError:
         view = self.assessment
@@ -513,6 +544,12 @@ class _Wait:
         shown = [line[:300] for line in lines]
         what = "log line" if len(shown) == 1 else f"{len(shown)} log lines"
         return f"\nlast {what} of task {task_id[:12]}:\n  | " + "\n  | ".join(shown)
+
+
+def _shut_down_by_the_engine(task: Mapping[str, Any]) -> bool:
+    """A task the orchestrator stopped itself (``shutdown``, no error, no exit code): when
+    it is what paused an update, a node's loss or return did, not a fault of the spec."""
+    return tasks.state_of(task) == "shutdown" and not tasks.error_of(task)
 
 
 def view_tasks(view: tasks.Assessment) -> list[dict[str, Any]]:

@@ -71,6 +71,11 @@ class ConvergenceError(EngineError):
     """The service did not reach its desired state (failed, rolled back, timed out)."""
 
 
+class RolloutStalled(ConvergenceError):
+    """Tasks of an older spec run while no update is under way to replace them (what a node
+    lost mid-update leaves); sending the spec again starts the update that replaces them."""
+
+
 def plain_numbers(value: Any) -> Any:
     """Integral floats as ints, at any depth: Pulumi sends every number as a float, and a
     message or preview should say ``8081``, not ``8081.0``."""

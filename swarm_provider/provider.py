@@ -26,6 +26,7 @@ from .diff import diff_fields
 from .errors import (
     ConflictError,
     EngineError,
+    RolloutStalled,
     TransientEngineError,
     ValidationError,
     service_label,
@@ -40,6 +41,8 @@ OPTIONS = frozenset({"wait", "timeout", "adopt"})
 makes ``create`` take over an existing service of that name, see ``_adopt``)."""
 
 _RETRIES = 5
+_RESENDS = 2
+"""How often ``update`` sends the spec again after ``RolloutStalled``."""
 
 
 class ServiceProvider(ResourceProvider):
@@ -151,7 +154,17 @@ class ServiceProvider(ResourceProvider):
         api = engine.client(self.connection).api
         change = self._post_update(api, service_id, build_spec(canonical), expected=olds,
                                    wanted=canonical)
-        converge.wait(api, service_id, canonical, news, change)
+        for resend in range(_RESENDS + 1):
+            try:
+                converge.wait(api, service_id, canonical, news, change)
+                break
+            except RolloutStalled:
+                # The engine's updater stopped or paused for a node's loss or return, not
+                # for the spec: send the spec again (bounded).
+                if resend == _RESENDS:
+                    raise
+                change = self._post_update(api, service_id, build_spec(canonical),
+                                           expected=olds, wanted=canonical)
         return UpdateResult(self._outputs(api, service_id, canonical, news))
 
     def _post_update(self, api: Any, service_id: str, spec: dict[str, Any],
