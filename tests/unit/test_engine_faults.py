@@ -73,6 +73,8 @@ def test_client_errors_are_not_retried() -> None:
 class LostCreateApi:
     """A create whose answer is lost after the engine made the service (or didn't)."""
 
+    api_version = "1.41"
+
     def __init__(self, landed: bool, labels: dict[str, str]) -> None:
         self.landed, self.labels, self.posts = landed, labels, 0
 
