@@ -25,8 +25,15 @@ work (see there for how, and how it differs from the CLI). Then:
   the restart policy starts no new one. Fails at once rather than at the timeout. While
   the engine's updater is running an update whose FailureAction is pause or rollback, it
   is left to decide (its verdict is the better report).
+- **Unschedulable**: a wanted task stays ``pending`` with the scheduler's reason (a host-mode
+  port in use, no node meeting the constraints, resources, a node down). The reason shows in
+  the progress row at once; if some task is still unplaceable ``UNSCHEDULABLE_GRACE`` seconds
+  later, the wait fails saying what blocks it (a reason that clears sooner is no failure).
+  The engine's updater never decides this case: it waits for the task forever.
 - **Timeout** (the ``timeout`` input, else ``default_timeout``): every unfinished slot or
-  node with its task's state, desired state, error and node.
+  node with its task's state, desired state, error and node; tasks of an older spec that no
+  update replaces; and every node the service could use that is down, unreachable, drained
+  or paused, by name.
 
 ``wait_created`` removes a service whose first wait failed: Pulumi records nothing when a
 dynamic provider's ``create`` raises, so a service left behind would be unmanaged.
@@ -44,7 +51,7 @@ from pulumi.runtime.rpc import contains_unknowns
 
 from . import engine, tasks
 from .diff import diff_fields
-from .errors import ConvergenceError, EngineError, service_label
+from .errors import ConvergenceError, EngineError, RolloutStalled, service_label
 from .fields import FIELDS_BY_NAME
 from .progress import Report, reporter
 
@@ -69,6 +76,13 @@ default is generous; set ``timeout`` for long jobs."""
 EXHAUSTED_GRACE = 1.5
 """How long "no task left to run" must persist before failing: a replicated job creates
 its next tasks only after the last ones finished."""
+
+STALLED_GRACE = 5.0
+"""Seconds our update may show tasks of the older spec with no update under way (the engine
+starts its updater within milliseconds of the POST) before the wait calls it stalled."""
+UNSCHEDULABLE_GRACE = 30.0
+"""Seconds a wanted task may stay unplaceable before the wait fails: long enough for a node
+to come back from a daemon restart or a label to be added, far shorter than a timeout."""
 
 _TASK_PARTS = frozenset({"TaskTemplate", "EndpointSpec", "Mode"})
 
@@ -173,6 +187,21 @@ def resumes_unfinished_update(live: Mapping[str, Any], previous: Mapping[str, An
     return status in RESUMABLE_UPDATE_STATES and not diff_fields(recorded, previous).has_changes
 
 
+def rollout_stalled(api: Any, live: Mapping[str, Any]) -> bool:
+    """Whether tasks of an older spec still run while no update is under way to replace
+    them. The engine leaves this when a node is lost mid-update: the slot on the lost node
+    is restarted with the new spec, the updater stops, and a slot on another node keeps its
+    old task for good. Sending the spec again starts a rolling update that replaces it."""
+    status = (live.get("UpdateStatus") or {}).get("State")
+    if status in ("updating", "rollback_started"):
+        return False
+    service_id = str(live.get("ID"))
+    name = (live.get("Spec") or {}).get("Name")
+    every = engine.list_tasks(api, service_id, name)
+    up_to_date = engine.list_tasks(api, service_id, name, up_to_date=True)
+    return bool(tasks.stale_running(every, up_to_date))
+
+
 # --- the wait --------------------------------------------------------------------------------
 
 
@@ -222,6 +251,8 @@ class _Wait:
         self.deadline: float | None = None
         self.stable_since: float | None = None
         self.exhausted_since: float | None = None
+        self.blocked_since: float | None = None
+        self.stalled_since: float | None = None
         self.saw_updating = False
         self.rolling_back: str | None = None
         self.nodes: list[dict[str, Any]] | None = None
@@ -275,9 +306,12 @@ class _Wait:
             else:
                 self.report(view.summary())
             self.stable_since = None
+            self._check_blocked(view, spec, now)
+            self._check_stalled(view, up_to_date, status, now)
             self._check_stuck(view, spec, status, now)
             return POLL_SECONDS
         self.exhausted_since = None
+        self.blocked_since = None
         if self.change.own_update and status == "completed":
             return None  # the engine watched the new tasks for its monitor period already
         window = self._window(spec, view)
@@ -318,6 +352,46 @@ class _Wait:
             self.deadline = max(self.deadline or 0.0, time.monotonic() + allowance)
         return False
 
+    def _check_blocked(self, view: tasks.Assessment, spec: Mapping[str, Any],
+                       now: float) -> None:
+        """Fail once some wanted task has been unplaceable for ``UNSCHEDULABLE_GRACE``."""
+        blocked = view.blocked()
+        if blocked is None:
+            self.blocked_since = None
+            return
+        self.blocked_since = self.blocked_since or now
+        if now - self.blocked_since < UNSCHEDULABLE_GRACE:
+            return
+        raise ConvergenceError(
+            f"{self.label} cannot converge ({view.summary()}): no node can run a task "
+            f"for {UNSCHEDULABLE_GRACE:g}s: {blocked}{self._node_problems_text(spec)}\n"
+            "Free what blocks it (a host-mode port another service publishes, a placement "
+            "constraint or resource no ready node meets, a node that is down) and run "
+            "`pulumi up` again.")
+
+    def _check_stalled(self, view: tasks.Assessment, up_to_date: list[dict[str, Any]],
+                       status: str | None, now: float) -> None:
+        """``RolloutStalled`` once our update has had slots without a current task, tasks of
+        the older spec and no update under way, for ``STALLED_GRACE``."""
+        if (not self.change.own_update or not view.missing
+                or status in ("updating", "rollback_started", "paused", "rollback_paused")):
+            self.stalled_since = None
+            return
+        self.stalled_since = self.stalled_since or now
+        if now - self.stalled_since < STALLED_GRACE:
+            return
+        every = engine.list_tasks(self.api, self.service_id, self.name)
+        stale = tasks.stale_running(every, up_to_date)
+        if not stale:
+            self.stalled_since = None
+            return
+        names = self._node_names()
+        raise RolloutStalled(
+            f"{self.label}: the engine stopped rolling out the new spec ({view.summary()}); "
+            "still on the older spec:\n  - " + "\n  - ".join(
+                tasks.describe(t, names) for t in stale)
+            + "\nSending the spec again starts the update that replaces them.")
+
     def _check_stuck(self, view: tasks.Assessment, spec: Mapping[str, Any],
                      status: str | None, now: float) -> None:
         if status in ("updating", "rollback_started") and failure_action(spec) != "continue":
@@ -352,6 +426,20 @@ class _Wait:
             return {}
         return {str(n.get("ID")): tasks.hostname(n) for n in nodes}
 
+    def _node_problems_text(self, spec: Mapping[str, Any],
+                            every: list[dict[str, Any]] | None = None) -> str:
+        """The nodes this service could use, or holds tasks on, that can't run tasks now:
+        down or unreachable (a lost worker, a daemon restarting), drained or paused."""
+        try:
+            self.nodes = None  # fresh: a node's state is the point here
+            nodes = self._nodes()
+            every = every if every is not None else engine.list_tasks(
+                self.api, self.service_id, self.name)
+        except EngineError:
+            return ""
+        lines = tasks.node_problems(spec, nodes, every)
+        return "\nnodes that can't take tasks:\n  - " + "\n  - ".join(lines) if lines else ""
+
     def _failed_update_error(self, service: Mapping[str, Any]) -> ConvergenceError:
         status = service.get("UpdateStatus") or {}
         state = status.get("State")
@@ -375,7 +463,18 @@ class _Wait:
         every = engine.list_tasks(self.api, self.service_id, self.name)
         failed = [t for t in every if tasks.state_of(t) in tasks.failure_states(
             tasks.is_job(tasks.mode_kind(spec))) and tasks.created(t) >= since]
-        return ConvergenceError(head + self._failed_tasks_text(failed))
+        named = [t for t in every if str(t.get("ID")) and str(t.get("ID")) in message]
+        if named:
+            names = self._node_names()
+            head += "\nthe task it names: " + tasks.describe(named[0], names)
+            if tasks.created(named[0]) < since:
+                head += (" [older than this update: a task that ended as its node came back "
+                         "or restarted, not a fault of the new spec; `pulumi up` again "
+                         "restarts the update]")
+        text = head + self._failed_tasks_text(failed) + self._node_problems_text(spec, every)
+        if state == "paused" and named and _shut_down_by_the_engine(named[0]):
+            return RolloutStalled(text)
+        return ConvergenceError(text)
 
     def _timeout_error(self, service: Mapping[str, Any]) -> ConvergenceError:
         view = self.assessment
@@ -387,16 +486,27 @@ class _Wait:
         else:
             summary = view.summary() if view else "no task seen"
             head = f"{self.label} did not converge within {self.timeout:g}s ({summary})"
+        try:
+            every: list[dict[str, Any]] | None = engine.list_tasks(
+                self.api, self.service_id, self.name)
+        except EngineError:
+            every = None
         if view is not None:
             for group in view.unfinished():
                 current = group.current
                 lines.append(tasks.describe(current, names, group.label) if current
                              else f"{group.label}: no task yet")
-            if view.missing and not view.unfinished():
+            stale = tasks.stale_running(every or [], [t for g in view.groups for t in g.tasks])
+            for task in stale if view.missing else []:
+                lines.append(tasks.describe(task, names) + " [a task of an older spec, and no "
+                             "update is under way to replace it: `pulumi up` again sends the "
+                             "spec again, which replaces it]")
+            if view.missing and not view.unfinished() and not stale:
                 lines.append(f"{view.missing} slot(s) or node(s) have no task yet")
             if view.converged and self.stable_since is not None:
                 lines.append("all running, but not yet for the whole monitor window")
         text = head + (";\nunfinished:\n  - " + "\n  - ".join(lines) if lines else "")
+        text += self._node_problems_text(service.get("Spec") or {}, every)
         if self.change.own_update:
             text += ("\nThe engine goes on applying the new spec; the state still records the "
                      "previous one. Run `pulumi up` again to wait for it, or raise `timeout`.")
@@ -434,6 +544,12 @@ class _Wait:
         shown = [line[:300] for line in lines]
         what = "log line" if len(shown) == 1 else f"{len(shown)} log lines"
         return f"\nlast {what} of task {task_id[:12]}:\n  | " + "\n  | ".join(shown)
+
+
+def _shut_down_by_the_engine(task: Mapping[str, Any]) -> bool:
+    """A task the orchestrator stopped itself (``shutdown``, no error, no exit code): when
+    it is what paused an update, a node's loss or return did, not a fault of the spec."""
+    return tasks.state_of(task) == "shutdown" and not tasks.error_of(task)
 
 
 def view_tasks(view: tasks.Assessment) -> list[dict[str, Any]]:

@@ -3,7 +3,15 @@
 Services are created and updated with the complete ServiceSpec as raw JSON, never with
 docker-py's ``Service.update()``/``scale()``, which re-send engine defaults and
 redeploy every task. Every engine failure becomes an ``EngineError`` that names the
-service and quotes the engine, chained from docker's exception.
+service and quotes the engine, chained from docker's exception; ``engine_errors`` classifies
+it once: a connection reset or refused, a timeout or a 5xx answer is a
+``TransientEngineError``.
+
+Reads (``@read``: inspect, lists, logs) are retried after a transient failure, with the
+pauses of ``READ_PAUSES`` (3.7 s in all, far below any wait's timeout). Writes are not
+sent again blindly: a create whose answer was lost is looked up by name and labels, an
+update's outcome is judged by the caller's next read (the version index), and a delete is
+idempotent (already gone is fine).
 """
 
 from __future__ import annotations
@@ -13,19 +21,26 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 
 import docker
 import requests
 from docker.errors import APIError, DockerException, NotFound
 
 from .api_versions import require_features
-from .errors import EngineError, object_label, service_label
+from .errors import EngineError, TransientEngineError, object_label, service_label
 
 MIN_API_VERSION = (1, 41)
+READ_PAUSES = (0.2, 0.5, 1.0, 2.0)
+"""Seconds between the attempts of a read that failed transiently (five attempts)."""
+_TRANSIENT_REQUEST_ERRORS = (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                             requests.exceptions.ChunkedEncodingError)
+P = ParamSpec("P")
+R = TypeVar("R")
 _CLIENTS: dict[Connection, docker.DockerClient] = {}
 _CLIENTS_LOCK = threading.Lock()
 
@@ -122,9 +137,30 @@ def engine_errors(action: str, name: str | None = None, service_id: str | None =
         yield
     except APIError as exc:
         said = exc.explanation or str(exc)
-        raise EngineError(f"{action} {label} failed: engine said {exc.status_code} {said}") from exc
+        status = exc.status_code or 0
+        error = TransientEngineError if status >= 500 and status != 501 else EngineError
+        raise error(f"{action} {label} failed: engine said {status} {said}") from exc
     except DockerException as exc:
         raise EngineError(f"{action} {label} failed: {exc}") from exc
+    except _TRANSIENT_REQUEST_ERRORS as exc:
+        raise TransientEngineError(f"{action} {label} failed: the engine did not answer "
+                                   f"({type(exc).__name__}: {exc})") from exc
+    except requests.exceptions.RequestException as exc:
+        raise EngineError(f"{action} {label} failed: {exc}") from exc
+
+
+def read(function: Callable[P, R]) -> Callable[P, R]:
+    """Retry a read after a ``TransientEngineError`` (pauses: ``READ_PAUSES``); the last
+    failure is raised as it came."""
+    @wraps(function)
+    def retried(*args: P.args, **kwargs: P.kwargs) -> R:
+        for pause in READ_PAUSES:
+            try:
+                return function(*args, **kwargs)
+            except TransientEngineError:
+                time.sleep(pause)
+        return function(*args, **kwargs)
+    return retried
 
 
 def is_out_of_sequence(exc: BaseException) -> bool:
@@ -141,21 +177,41 @@ def is_name_conflict(exc: BaseException) -> bool:
 
 
 def create_service(api: docker.APIClient, spec: Mapping[str, Any]) -> str:
-    require_features(spec, api.api_version, service_label(spec.get("Name"), None))
-    with engine_errors("creating", spec.get("Name")):
-        reply = api._result(api._post_json(api._url("/services/create"), data=dict(spec)), True)
-    return str(reply["ID"])
+    """POST the spec; when the answer is lost (a transient failure), look the service up:
+    one of that name with exactly our labels is the one this create made, and none means
+    the create did not happen and may be sent again."""
+    name = spec.get("Name")
+    require_features(spec, api.api_version, service_label(name, None))
+    for pause in (*READ_PAUSES, None):
+        try:
+            with engine_errors("creating", name):
+                reply = api._result(
+                    api._post_json(api._url("/services/create"), data=dict(spec)), True)
+            return str(reply["ID"])
+        except TransientEngineError:
+            existing = find_service(api, str(name)) if name else None
+            if existing is not None:
+                if (existing["Spec"].get("Labels") or {}) == (spec.get("Labels") or {}):
+                    return str(existing["ID"])
+                raise  # someone else's: the caller's name-conflict handling decides
+            if pause is None:
+                raise
+            time.sleep(pause)
+    raise AssertionError("unreachable")
 
 
 def update_service(api: docker.APIClient, service_id: str, version: int,
                    spec: Mapping[str, Any]) -> None:
-    """POST the full spec at ``version``; raises EngineError (check is_out_of_sequence)."""
+    """POST the full spec at ``version``; raises EngineError (check is_out_of_sequence), or
+    TransientEngineError when the outcome is unknown: read the service again to know (the
+    version index moved if it landed; a POST at the old version can't apply twice)."""
     require_features(spec, api.api_version, service_label(spec.get("Name"), service_id))
     url = api._url("/services/{0}/update", service_id)
     with engine_errors("updating", spec.get("Name"), service_id):
         api._result(api._post_json(url, data=dict(spec), params={"version": version}), True)
 
 
+@read
 def inspect_service(api: docker.APIClient, service_id: str) -> dict[str, Any] | None:
     """The service as the engine stores it (no inserted defaults), or None if gone."""
     try:
@@ -167,6 +223,7 @@ def inspect_service(api: docker.APIClient, service_id: str) -> dict[str, Any] | 
         raise
 
 
+@read
 def find_service(api: docker.APIClient, name: str) -> dict[str, Any] | None:
     """The service with exactly this name (the engine's name filter matches prefixes)."""
     with engine_errors("looking up", name):
@@ -178,12 +235,7 @@ def find_service(api: docker.APIClient, name: str) -> dict[str, Any] | None:
 def remove_service(api: docker.APIClient, service_id: str, name: str | None,
                    wait_seconds: float) -> None:
     """Remove the service (already gone is fine), then wait until its tasks are gone."""
-    try:
-        with engine_errors("removing", name, service_id):
-            api.remove_service(service_id)
-    except EngineError as exc:
-        if not isinstance(exc.__cause__, NotFound):
-            raise
+    read(_remove_service)(api, service_id, name)  # idempotent: retried like a read
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
         if not _tasks_of_removed(api, service_id, name):
@@ -191,6 +243,16 @@ def remove_service(api: docker.APIClient, service_id: str, name: str | None,
         time.sleep(0.2)
 
 
+def _remove_service(api: docker.APIClient, service_id: str, name: str | None) -> None:
+    try:
+        with engine_errors("removing", name, service_id):
+            api.remove_service(service_id)
+    except EngineError as exc:
+        if not isinstance(exc.__cause__, NotFound):
+            raise
+
+
+@read
 def _tasks_of_removed(api: docker.APIClient, service_id: str, name: str | None) -> list[Any]:
     """Tasks of a removed service whose container may still run: the engine's ``service``
     filter answers 404 once the service is gone, so filter the whole task list by ServiceID
@@ -203,6 +265,7 @@ def _tasks_of_removed(api: docker.APIClient, service_id: str, name: str | None) 
                 and t.get("Status", {}).get("State") not in ended]
 
 
+@read
 def list_tasks(api: docker.APIClient, service_id: str, name: str | None = None,
                up_to_date: bool = False) -> list[dict[str, Any]]:
     filters: dict[str, Any] = {"service": service_id}
@@ -212,12 +275,14 @@ def list_tasks(api: docker.APIClient, service_id: str, name: str | None = None,
         return [dict(t) for t in api.tasks(filters=filters)]
 
 
+@read
 def list_nodes(api: docker.APIClient) -> list[dict[str, Any]]:
     """Every node of the swarm (status, availability, role, labels, platform, hostname)."""
     with engine_errors("listing nodes for", None, None, "swarm"):
         return [dict(n) for n in api.nodes()]
 
 
+@read
 def task_logs(api: docker.APIClient, task_id: str, tail: int, tty: bool = False,
               timeout: float = 10.0) -> list[str]:
     """The last ``tail`` lines a task's container wrote (stdout and stderr, interleaved as
@@ -231,6 +296,7 @@ def task_logs(api: docker.APIClient, task_id: str, tail: int, tty: bool = False,
     return text.splitlines()[-tail:]
 
 
+@read
 def list_services(api: docker.APIClient, filters: Mapping[str, Any] | None = None,
                   status: bool | None = None) -> list[dict[str, Any]]:
     """``GET /services`` as docker-py's ``ServiceCollection.list(filters, status)`` sends it
@@ -239,6 +305,7 @@ def list_services(api: docker.APIClient, filters: Mapping[str, Any] | None = Non
         return [dict(s) for s in api.services(filters=dict(filters or {}), status=status)]
 
 
+@read
 def tasks(api: docker.APIClient, filters: Mapping[str, Any],
           name: str | None = None, service_id: str | None = None) -> list[dict[str, Any]]:
     """``GET /tasks`` with any filters (``service``, ``desired-state``, ``node``, ...)."""
@@ -246,6 +313,7 @@ def tasks(api: docker.APIClient, filters: Mapping[str, Any],
         return [dict(t) for t in api.tasks(filters=dict(filters))]
 
 
+@read
 def service_logs(api: docker.APIClient, service_id: str, name: str | None, *, tty: bool,
                  tail: int | str = "all", stdout: bool = True, stderr: bool = True,
                  timestamps: bool = False, since: int = 0) -> str:
@@ -264,6 +332,7 @@ def service_logs(api: docker.APIClient, service_id: str, name: str | None, *, tt
 # --- networks ----------------------------------------------------------------------------
 
 
+@read
 def network_ids(api: docker.APIClient, targets: list[str]) -> dict[str, str]:
     """Map each network name or id to the id the engine stores in TaskTemplate.Networks."""
     resolved = {}
@@ -324,6 +393,7 @@ def create_network(api: docker.APIClient, spec: Mapping[str, Any]) -> str:
     return str(reply["Id"])
 
 
+@read
 def inspect_network(api: docker.APIClient, network_id: str) -> dict[str, Any] | None:
     """The network as the engine reports it, or None if gone."""
     def read() -> Any:
@@ -332,6 +402,7 @@ def inspect_network(api: docker.APIClient, network_id: str) -> dict[str, Any] | 
     return _object_or_none(read)
 
 
+@read
 def find_network(api: docker.APIClient, name: str) -> dict[str, Any] | None:
     """The network with exactly this name (the engine's name filter matches substrings)."""
     with object_errors("looking up", "network", name):
@@ -350,6 +421,7 @@ def remove_network(api: docker.APIClient, network_id: str, name: str | None) -> 
             raise
 
 
+@read
 def network_users(api: docker.APIClient, network_id: str) -> list[str]:
     """Who keeps a network busy: services attached to it, their live tasks, containers."""
     with object_errors("listing users of", "network", None, network_id):
@@ -385,6 +457,7 @@ def create_swarm_object(api: docker.APIClient, kind: str, spec: Mapping[str, Any
     return str(reply["ID"])
 
 
+@read
 def inspect_swarm_object(api: docker.APIClient, kind: str, object_id: str) -> dict[str, Any] | None:
     """The secret or config as the engine stores it (secrets without Data), or None."""
     def read() -> Any:
@@ -393,6 +466,7 @@ def inspect_swarm_object(api: docker.APIClient, kind: str, object_id: str) -> di
     return _object_or_none(read)
 
 
+@read
 def find_swarm_object(api: docker.APIClient, kind: str, name: str) -> dict[str, Any] | None:
     """The secret or config with exactly this name (the name filter matches prefixes)."""
     params = {"filters": json.dumps({"name": [name]})}
@@ -421,6 +495,7 @@ def remove_swarm_object(api: docker.APIClient, kind: str, object_id: str, name: 
             raise
 
 
+@read
 def swarm_object_users(api: docker.APIClient, kind: str, object_id: str) -> list[str]:
     """The services whose spec references this secret or config (what blocks its removal)."""
     key, id_key = ("Secrets", "SecretID") if kind == "secret" else ("Configs", "ConfigID")

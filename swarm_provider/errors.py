@@ -53,6 +53,12 @@ class EngineError(SwarmProviderError):
     """The Docker engine refused or failed an operation on a service."""
 
 
+class TransientEngineError(EngineError):
+    """The engine did not answer, or failed in a way a retry may cure: connection reset or
+    refused, a timeout, a 5xx answer. Reads are retried (``engine.READ_PAUSES``); a write
+    whose outcome is unknown is re-checked by a read, never sent again blindly."""
+
+
 class ConflictError(EngineError):
     """The live service changed outside Pulumi since the state was written."""
 
@@ -63,6 +69,11 @@ class NotFoundError(EngineError):
 
 class ConvergenceError(EngineError):
     """The service did not reach its desired state (failed, rolled back, timed out)."""
+
+
+class RolloutStalled(ConvergenceError):
+    """Tasks of an older spec run while no update is under way to replace them (what a node
+    lost mid-update leaves); sending the spec again starts the update that replaces them."""
 
 
 def plain_numbers(value: Any) -> Any:

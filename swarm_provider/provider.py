@@ -7,6 +7,7 @@ client is created on first use inside the provider process.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from pulumi.dynamic import (
@@ -22,7 +23,14 @@ from pulumi.dynamic import (
 
 from . import converge, engine, progress
 from .diff import diff_fields
-from .errors import ConflictError, EngineError, ValidationError, service_label
+from .errors import (
+    ConflictError,
+    EngineError,
+    RolloutStalled,
+    TransientEngineError,
+    ValidationError,
+    service_label,
+)
 from .fields import FIELDS_BY_NAME, OWNER_LABEL
 from .spec import build_spec
 from .state import live_fields, outputs
@@ -33,6 +41,8 @@ OPTIONS = frozenset({"wait", "timeout", "adopt"})
 makes ``create`` take over an existing service of that name, see ``_adopt``)."""
 
 _RETRIES = 5
+_RESENDS = 2
+"""How often ``update`` sends the spec again after ``RolloutStalled``."""
 
 
 class ServiceProvider(ResourceProvider):
@@ -144,7 +154,17 @@ class ServiceProvider(ResourceProvider):
         api = engine.client(self.connection).api
         change = self._post_update(api, service_id, build_spec(canonical), expected=olds,
                                    wanted=canonical)
-        converge.wait(api, service_id, canonical, news, change)
+        for resend in range(_RESENDS + 1):
+            try:
+                converge.wait(api, service_id, canonical, news, change)
+                break
+            except RolloutStalled:
+                # The engine's updater stopped or paused for a node's loss or return, not
+                # for the spec: send the spec again (bounded).
+                if resend == _RESENDS:
+                    raise
+                change = self._post_update(api, service_id, build_spec(canonical),
+                                           expected=olds, wanted=canonical)
         return UpdateResult(self._outputs(api, service_id, canonical, news))
 
     def _post_update(self, api: Any, service_id: str, spec: dict[str, Any],
@@ -158,7 +178,8 @@ class ServiceProvider(ResourceProvider):
         on top of the state: what a ``pulumi up`` whose update paused or timed out leaves,
         since Pulumi keeps the old outputs when ``update`` raises. Otherwise someone changed
         the service and we refuse. A paused update whose spec already is the wanted one is
-        POSTed again as it is: the engine then restarts the rolling update.
+        POSTed again as it is: the engine then restarts the rolling update; so is a rollout
+        the engine stopped with tasks of an older spec still running (``rollout_stalled``).
         """
         name = spec.get("Name")
         for _attempt in range(_RETRIES):
@@ -172,10 +193,13 @@ class ServiceProvider(ResourceProvider):
             current = live_fields(live, names)
             status = (live.get("UpdateStatus") or {}).get("State")
             paused = status in ("paused", "rollback_paused")
+            restart = paused
             if wanted is not None and not diff_fields(current, wanted).has_changes:
                 if status == "updating":  # left by a `pulumi up` that timed out: wait for it
                     return converge.Change(own_update=True, redeploys=True)
-                if not paused:
+                # A rollout the engine stopped (a node lost mid-update) is sent again.
+                restart = paused or converge.rollout_stalled(api, live)
+                if not restart:
                     return converge.UNCHANGED  # a POST would only churn PreviousSpec
             elif expected is not None and live["Version"]["Index"] != expected.get("version"):
                 drift = diff_fields(expected, current)
@@ -192,15 +216,20 @@ class ServiceProvider(ResourceProvider):
                     )
             try:
                 engine.update_service(api, service_id, live["Version"]["Index"], spec)
+            except TransientEngineError:
+                # Outcome unknown: the next read tells (it landed if the live spec is ours).
+                time.sleep(engine.READ_PAUSES[min(_attempt, len(engine.READ_PAUSES) - 1)])
+                continue
             except EngineError as exc:
                 if not engine.is_out_of_sequence(exc):
                     raise
                 continue
-            redeploys = wanted is None or paused or converge.redeploys(current, wanted)
+            redeploys = wanted is None or restart or converge.redeploys(current, wanted)
             return converge.Change(own_update=True, redeploys=redeploys)
         raise EngineError(
-            f"updating {service_label(name, service_id)} kept failing with 'update out of "
-            f"sequence' after {_RETRIES} fresh reads; something else is writing to it"
+            f"updating {service_label(name, service_id)} kept failing ('update out of "
+            f"sequence', or no answer) after {_RETRIES} fresh reads; something else is "
+            "writing to it, or the engine is unwell: run `pulumi up` again"
         )
 
     def read(self, service_id: str, props: dict[str, Any]) -> ReadResult:

@@ -46,8 +46,8 @@ _GONE = frozenset({"shutdown", "remove", "orphaned"})
 """Desired states that end a task for good (``complete`` is what a live job task wants)."""
 
 SAME_ERROR_ATTEMPTS = 3
-"""A slot (node, job) whose last this-many tasks failed with the same error is stuck: the
-restart policy would keep producing that error until the timeout."""
+"""A slot (node, job) whose last this-many tasks failed with the same error (compared by
+``error_signature``) is stuck: the restart policy would keep producing it until the timeout."""
 
 
 def rank(state: str | None) -> int:
@@ -76,6 +76,50 @@ def error_of(task: Task) -> str:
     if code and f"({code})" not in err:
         err = f"{err} (exit code {code})" if err else f"exit code {code}"
     return err
+
+
+_NOISE = (
+    # (what, pattern, replacement): per-task noise in engine and runc errors, so that two
+    # tasks failing for one reason compare equal. Order matters: longer shapes first.
+    ("uuid", r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", "<uuid>"),
+    ("time", r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)?", "<time>"),
+    ("hex id", r"\b(?=[0-9]*[a-f])[0-9a-f]{12,}\b", "<id>"),
+    ("swarm id", r"\b(?=[a-z0-9]*\d)(?=[a-z0-9]*[a-z])[a-z0-9]{25}\b", "<id>"),
+    ("fd", r"/proc/(?:self|\d+)/fd/\d+", "/proc/<pid>/fd/<n>"),
+    ("pid", r"\bpid[ =:]+\d+", "pid <n>"),
+    ("source line", r"\b(\w+\.go):\d+", r"\1:<line>"),
+    ("address", r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b", "<address>"),
+)
+_NOISE_PATTERNS = tuple((re.compile(pattern), replacement) for _, pattern, replacement in _NOISE)
+
+
+def error_signature(error: str) -> str:
+    """What stays the same when tasks fail for one reason: the error with container and
+    task ids, content hashes (overlay2 layer paths), uuids, file descriptors, pids, Go
+    source lines, addresses and timestamps replaced by placeholders. runc and the engine
+    put these in their errors (``lstat .../overlay2/<64 hex>/merged/x: not a directory``),
+    so raw errors of three tasks never compare equal."""
+    for pattern, replacement in _NOISE_PATTERNS:
+        error = pattern.sub(replacement, error)
+    return error
+
+
+def unschedulable(task: Task) -> str | None:
+    """The scheduler's reason a wanted task has no node yet, or None: a ``pending`` task
+    with an error ("no suitable node (host-mode port already in use on 1 node)", "...
+    scheduling constraints not satisfied ...", "insufficient resources ..."). A pending
+    task without one is merely queued."""
+    if is_terminal(task.get("DesiredState")) or state_of(task) != "pending":
+        return None
+    return str((task.get("Status") or {}).get("Err") or "") or None
+
+
+def stale_running(every: Sequence[Task], up_to_date: Sequence[Task]) -> list[Task]:
+    """Tasks still meant to run that are not of the current spec: what a rolling update
+    replaces, and what is left when the engine's updater stopped (a node lost mid-update)."""
+    current = {t.get("ID") for t in up_to_date}
+    return [t for t in every if t.get("ID") not in current
+            and t.get("DesiredState") == "running" and not is_terminal(state_of(t))]
 
 
 def engine_time(stamp: str | None) -> float:
@@ -207,6 +251,39 @@ def eligible_nodes(spec: Mapping[str, Any], nodes: Sequence[Node],
     return chosen
 
 
+def node_problems(spec: Mapping[str, Any], nodes: Sequence[Node],
+                  every: Sequence[Task]) -> list[str]:
+    """One line per node that can't take tasks now (not ready, or not ``active``) and
+    matters to this service: it holds a task the engine last saw alive, or the placement
+    constraints allow it (or can't be read here). ``every``: all the service's tasks."""
+    constraints = ((spec.get("TaskTemplate") or {}).get("Placement") or {}).get("Constraints")
+    holding = {t.get("NodeID") for t in every if not is_terminal(state_of(t))}
+    lines = []
+    for node in nodes:
+        if node_ready(node):
+            continue
+        held = node.get("ID") in holding
+        if not held and matches(node, constraints or []) is False:
+            continue
+        status = node.get("Status") or {}
+        state = str(status.get("State") or "unknown")
+        availability = str((node.get("Spec") or {}).get("Availability") or "active")
+        if state != "ready":
+            line = f"node {hostname(node)} (id {str(node.get('ID'))[:12]}) is {state}"
+            message = str(status.get("Message") or "")
+            line += f" ({message})" if message else ""
+            line += ": unreachable, its tasks can't start or report" if state != "down" else (
+                ": lost, its tasks can't start or report; bring it back, or drain or remove "
+                "it so the engine stops waiting for it")
+        else:
+            line = (f"node {hostname(node)} (id {str(node.get('ID'))[:12]}) is {availability}: "
+                    "it takes no new tasks")
+        if held:
+            line += " (it holds a task of this service)"
+        lines.append(line)
+    return lines
+
+
 # --- the assessment -------------------------------------------------------------------------
 
 
@@ -274,9 +351,14 @@ class Assessment:
         else:
             noun = "tasks running" if self.kind == "Replicated" else "nodes running"
             text = f"{self.done}/{self.wanted} {noun}"
+        if self.converged:
+            return text
         latest = self.latest_failure()
-        if latest is not None and not self.converged:
+        blocked = self.blocked()
+        if latest is not None:
             text += f" (last failure: {error_of(latest) or state_of(latest)})"
+        elif blocked is not None:
+            text += f" ({blocked})"
         return text
 
     def unfinished(self) -> list[Group]:
@@ -286,14 +368,25 @@ class Assessment:
         failed = [t for g in self.groups for t in g.failures(self.job, self.since)[:1]]
         return max(failed, key=created) if failed else None
 
+    def blocked(self) -> str | None:
+        """Why a wanted task has no node: the first unfinished group whose task the
+        scheduler can't place (see ``unschedulable``), as ``<group>: pending: <reason>``."""
+        for group in self.unfinished():
+            current = group.current
+            reason = unschedulable(current) if current is not None else None
+            if reason:
+                return f"{group.label}: pending: {reason}"
+        return None
+
     def stuck(self, attempts: int = SAME_ERROR_ATTEMPTS) -> str | None:
         """Why this can't converge by itself: the same error ``attempts`` times in a row."""
         for group in self.unfinished():
             failures = group.failures(self.job, self.since)[:attempts]
-            errors = {error_of(t) or state_of(t) for t in failures}
+            errors = {error_signature(error_of(t) or state_of(t)) for t in failures}
             if len(failures) >= attempts and len(errors) == 1:
+                newest = error_of(failures[0]) or state_of(failures[0])
                 return (f"{group.label}: the last {attempts} tasks failed with the same "
-                        f"error: {errors.pop()}")
+                        f"error: {newest}")
         return None
 
     def exhausted(self) -> str | None:

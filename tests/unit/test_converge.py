@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from swarm_provider import converge, engine, progress
-from swarm_provider.errors import ConvergenceError
+from swarm_provider.errors import ConvergenceError, RolloutStalled
 from swarm_provider.spec import build_spec, read_fields
 from swarm_provider.validate import require_valid
 
@@ -160,9 +160,71 @@ def test_timeout_lists_unfinished_tasks(script: Any) -> None:
     script([(None, [running(1), pending])])
     with pytest.raises(ConvergenceError) as error:
         wait(timeout=0.05)
-    assert "did not converge within 0.05s (1/2 tasks running)" in str(error.value)
+    assert ("did not converge within 0.05s (1/2 tasks running (slot 2: pending: no suitable "
+            "node (2 nodes)))") in str(error.value)
     assert "slot 2: task t20pending pending (desired running): no suitable node" in str(
         error.value)
+
+
+def test_an_unschedulable_task_fails_after_the_grace_and_names_the_reason(
+        script: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(converge, "UNSCHEDULABLE_GRACE", 0.2)
+    pending = running(2, "pending", err="no suitable node (host-mode port already in use)")
+    pending["DesiredState"] = "running"
+    script([("updating", [running(1), pending])])
+    started = time.monotonic()
+    with pytest.raises(ConvergenceError) as error:
+        wait(converge.Change(own_update=True, redeploys=True), timeout=30)
+    assert 0.2 <= time.monotonic() - started < 2
+    message = str(error.value)
+    assert "cannot converge" in message and "no node can run a task for 0.2s" in message
+    assert "slot 2: pending: no suitable node (host-mode port already in use)" in message
+
+
+def test_an_unschedulable_reason_that_clears_within_the_grace_is_no_failure(
+        script: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(converge, "UNSCHEDULABLE_GRACE", 0.5)
+    pending = running(2, "pending", err="no suitable node (scheduling constraints)")
+    pending["DesiredState"] = "running"
+    steps: list[tuple[str | None, list[dict[str, Any]]]] = [(None, [running(1), pending])] * 20
+    said: list[str] = []
+    script([*steps, (None, [running(1), running(2)])])
+    converge.wait(None, "svc", {"name": "web"}, {"timeout": 30}, converge.CREATED, said.append)
+    assert said[0] == "1/2 tasks running (slot 2: pending: no suitable node (scheduling " \
+        "constraints))"  # shown at once
+
+
+def test_old_spec_tasks_with_no_update_under_way_are_a_stalled_rollout(
+        script: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(converge, "STALLED_GRACE", 0.05)
+    made = script([(None, [])])  # no task of the current spec, no UpdateStatus
+    old = running(1, at=1)
+    monkeypatch.setattr(engine, "list_tasks", lambda _a, _i, _n=None, up_to_date=False:
+                        made.tasks(_a, _i, _n, up_to_date) if up_to_date else [old])
+    with pytest.raises(RolloutStalled, match=r"stopped rolling out(.|\n)*slot 1: task t11running"):
+        wait(converge.Change(own_update=True, redeploys=True), timeout=30)
+    # Not for a create: its tasks come from the orchestrator, not from an update.
+    with pytest.raises(ConvergenceError) as created:
+        wait(converge.CREATED, timeout=0.2)
+    assert not isinstance(created.value, RolloutStalled)
+
+
+@pytest.mark.parametrize(("named_state", "stalled"), [("shutdown", True), ("failed", False)])
+def test_a_pause_caused_by_a_task_the_engine_shut_down_is_a_stalled_rollout(
+        script: Any, monkeypatch: pytest.MonkeyPatch, named_state: str, stalled: bool) -> None:
+    named = running(1, named_state, err="" if stalled else "task: non-zero exit (1)", at=1)
+    named["ID"] = "abcdefghijklmnopqrstuvwxy"
+    made = script([("paused", [named])])
+    monkeypatch.setattr(made, "inspect", lambda _a, _i: {
+        "ID": "svc", "Spec": made.spec, "UpdatedAt": "2024-01-01T00:00:00Z",
+        "UpdateStatus": {"State": "paused", "StartedAt": "2024-01-01T00:00:00Z",
+                         "Message": "update paused due to failure or early termination of "
+                                    "task abcdefghijklmnopqrstuvwxy"}})
+    monkeypatch.setattr(engine, "inspect_service", made.inspect)
+    with pytest.raises(ConvergenceError) as error:
+        wait(converge.Change(own_update=True, redeploys=True))
+    assert isinstance(error.value, RolloutStalled) == stalled
+    assert "the task it names: slot 1: task abcdefghijkl" in str(error.value)
 
 
 def test_wait_false_makes_no_engine_call(script: Any) -> None:

@@ -212,3 +212,99 @@ def test_global_job_trusts_a_node_holding_a_job_task() -> None:
     job = service({"GlobalJob": {}}, ["node.ip==10.0.0.1"])
     view = tasks.assess(job, [task(None, "complete", "complete", node="w2")], nodes)
     assert (view.done, view.wanted, view.converged) == (1, 1, True)
+
+
+# --- the same error, told apart from per-task noise ------------------------------------------
+
+RECORDED_ERRORS = json.loads(
+    (Path(__file__).parent / "golden" / "task-errors" / "recorded.json").read_text())
+OTHER_RUNC_SHAPES = [  # what older runc versions and cgroup failures print, one container each
+    [f"OCI runtime create failed: container_linux.go:{line}: starting container process caused: "
+     f"process_linux.go:{line + 100}: container init caused: rootfs_linux.go:60: mounting "
+     f"\"/var/lib/docker/containers/{cid}/hostname\" to rootfs at \"/etc/hostname\": not a "
+     "directory: unknown"
+     for line, cid in ((367, "a" * 64), (370, "0f1e" * 16), (367, "9c" * 32))],
+    [f"failed to write 1 to /sys/fs/cgroup/pids/swarm/{cid}/pids.max: invalid argument; "
+     f"pid {pid} at {stamp}"
+     for cid, pid, stamp in (("b" * 64, 4242, "2024-01-01T00:00:01.5Z"),
+                             ("c1" * 32, 4300, "2024-01-01T00:00:03Z"),
+                             ("d2" * 32, 5100, "2024-01-01T00:00:09.25Z"))],
+]
+
+
+def failing_slot(errors: list[str], exit_code: int = 0) -> list[dict[str, Any]]:
+    """One slot's failed tasks with these errors (newest first) and a new one starting."""
+    made = [task(1, "shutdown", "failed", at=9 - i, err=e, exit_code=exit_code)
+            for i, e in enumerate(errors)]
+    return [*made, task(1, state="starting", at=10)]
+
+
+@pytest.mark.parametrize("case", sorted(RECORDED_ERRORS["cases"]))
+def test_recorded_errors_of_one_cause_are_the_same_error(case: str) -> None:
+    recorded = RECORDED_ERRORS["cases"][case]["tasks"]
+    errors = [t["Err"] for t in recorded]
+    view = tasks.assess(service({"Replicated": {"Replicas": 1}}), failing_slot(errors))
+    stuck = view.stuck()
+    assert stuck is not None, f"{case}: {errors}"
+    assert stuck.endswith(f"the same error: {errors[0]}")  # the raw newest error is shown
+
+
+def test_recorded_errors_with_per_task_hashes_were_never_equal() -> None:
+    """The point of the normalisation: these cases differ in every raw error."""
+    for case in ("wd", "secret"):
+        assert len({t["Err"] for t in RECORDED_ERRORS["cases"][case]["tasks"]}) == 4
+
+
+@pytest.mark.parametrize("errors", OTHER_RUNC_SHAPES, ids=["runc-1.0-lines", "cgroup-path"])
+def test_ids_lines_pids_and_times_do_not_make_errors_differ(errors: list[str]) -> None:
+    assert len(set(errors)) == 3
+    assert len({tasks.error_signature(e) for e in errors}) == 1
+
+
+def test_different_causes_keep_different_signatures() -> None:
+    signatures = {case: {tasks.error_signature(t["Err"]) for t in value["tasks"]}
+                  for case, value in RECORDED_ERRORS["cases"].items()}
+    flat = [next(iter(s)) for s in signatures.values()]
+    assert len(set(flat)) == len(flat)
+    # What tells two causes apart survives: paths, names, numbers that are not ids.
+    assert tasks.error_signature("stat /no/such/cmd: no such file") != tasks.error_signature(
+        "stat /no/such/other: no such file")
+    assert tasks.error_signature("task: non-zero exit (3)") != tasks.error_signature(
+        "task: non-zero exit (4)")
+    assert tasks.error_signature("limit 1073741824000 bytes") == "limit 1073741824000 bytes"
+
+
+# --- unschedulable tasks, stale tasks and nodes that can't take tasks ------------------------
+
+
+def test_a_pending_task_with_the_schedulers_reason_is_blocked_and_says_why() -> None:
+    reason = "no suitable node (host-mode port already in use on 1 node)"
+    view = tasks.assess(REPLICATED_3, [task(1), task(2), task(3, state="pending", err=reason)])
+    assert view.blocked() == f"slot 3: pending: {reason}"
+    assert view.summary() == f"2/3 tasks running (slot 3: pending: {reason})"
+    queued = tasks.assess(REPLICATED_3, [task(1), task(2), task(3, state="pending")])
+    assert queued.blocked() is None and queued.summary() == "2/3 tasks running"
+
+
+def test_stale_running_are_wanted_tasks_of_an_older_spec() -> None:
+    old, gone = task(1, at=1), task(2, "shutdown", "running", at=2)
+    new = task(2, at=3)
+    assert tasks.stale_running([old, gone, new], [new]) == [old]
+
+
+def test_node_problems_name_lost_drained_and_unreachable_nodes_that_matter() -> None:
+    nodes = [node("n1"), node("n2", state="down"), node("n3", availability="drain"),
+             node("n4", state="unknown", labels={"zone": "b"}),
+             node("n5", state="down", labels={"zone": "b"})]
+    nodes[1]["Status"]["Message"] = "heartbeat failure"
+    spec = service({"Replicated": {"Replicas": 2}}, ["node.labels.zone!=b"])["Spec"]
+    held = [task(1, "shutdown", "running", node="n5")]
+    lines = tasks.node_problems(spec, nodes, held)
+    assert lines == [
+        "node host-n2 (id n2) is down (heartbeat failure): lost, its tasks can't start or "
+        "report; bring it back, or drain or remove it so the engine stops waiting for it",
+        "node host-n3 (id n3) is drain: it takes no new tasks",
+        "node host-n5 (id n5) is down: lost, its tasks can't start or report; bring it back, "
+        "or drain or remove it so the engine stops waiting for it (it holds a task of this "
+        "service)",
+    ]  # n4 is excluded by the constraint and holds nothing
