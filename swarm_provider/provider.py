@@ -20,7 +20,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import converge, engine, progress
+from . import converge, engine, host, progress
 from .diff import diff_fields
 from .errors import ConflictError, EngineError, ValidationError, service_label
 from .fields import FIELDS_BY_NAME, OWNER_LABEL
@@ -42,6 +42,7 @@ class ServiceProvider(ResourceProvider):
         self.connection = engine.Connection()
 
     def configure(self, req: ConfigureRequest) -> None:
+        host.adjust()  # inside `python -m pulumi.dynamic`: more threads, short errors
         self.connection = engine.connection_from_config(req.config)
 
     # --- pure steps (no engine call: previews work without a swarm) -------------------
