@@ -90,7 +90,8 @@ def test_many_waiters_share_each_round(fake: Engine) -> None:
     assert 10 <= rounds <= 16, fake.calls
     assert fake.calls.count("tasks") == rounds
     assert "inspect" not in fake.calls[2:]
-    assert rounds / took <= 1 / INTERVAL + 1, "never faster than one round per interval"
+    # The first round goes at once, the others one per interval at most.
+    assert rounds <= took / INTERVAL + 2, "never faster than one round per interval"
     assert not poll._POLLERS, "the poller goes when its last waiter does"
 
 
