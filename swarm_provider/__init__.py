@@ -2,9 +2,35 @@
 
 Flow: ``fields`` (the table) -> ``validate`` -> ``spec`` -> ``engine`` -> ``state``
 (read back) -> ``diff``; ``provider`` orchestrates, ``service`` is the resource class.
+
+The resource classes are imported on first use (PEP 562): the provider process imports
+this package to unpickle one provider, and a program with services only never needs the
+networks, secrets and configs modules (docker-py itself waits for the first engine call).
 """
 
-from .objects import SwarmConfig, SwarmNetwork, SwarmSecret
-from .service import SwarmService
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .objects import SwarmConfig, SwarmNetwork, SwarmSecret
+    from .service import SwarmService
 
 __all__ = ["SwarmService", "SwarmNetwork", "SwarmSecret", "SwarmConfig"]
+
+_HOMES = {"SwarmService": ".service", "SwarmNetwork": ".objects", "SwarmSecret": ".objects",
+          "SwarmConfig": ".objects"}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(home, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)

@@ -4,10 +4,12 @@
 progress/progress.go at v20.10) and goes further: every mode, a timeout, failed and rolled
 back updates as errors with the tasks' reasons and logs, and no needless waiting.
 
-One poll (every ``POLL_SECONDS``) is one service inspect plus one task list filtered on
-``service`` and the engine's ``_up-to-date`` filter (only tasks of the current spec); the
-global modes add a node list, cached ``NODE_CACHE_SECONDS``. ``tasks.assess`` counts the
-work (see there for how, and how it differs from the CLI). Then:
+One poll (every ``POLL_SECONDS``) reads the service and its tasks of the current spec (the
+engine's ``_up-to-date`` filter); the global modes add a node list, cached
+``NODE_CACHE_SECONDS``. Polls are shared by all the services this process waits on
+(``poll``): one service list and one task list per round for all of them, so the engine's
+load does not grow with their number. ``tasks.assess`` counts the work (see there for
+how, and how it differs from the CLI). Then:
 
 - **Converged** (every slot running, every eligible node running, every completion of the
   current job iteration done) starts a stability window of ``UpdateConfig.Monitor`` (5 s
@@ -49,7 +51,7 @@ from typing import Any
 
 from pulumi.runtime.rpc import contains_unknowns
 
-from . import engine, tasks
+from . import engine, poll, tasks
 from .diff import diff_fields
 from .errors import ConvergenceError, EngineError, RolloutStalled, service_label
 from .fields import FIELDS_BY_NAME
@@ -256,15 +258,21 @@ class _Wait:
         self.saw_updating = False
         self.rolling_back: str | None = None
         self.nodes: list[dict[str, Any]] | None = None
-        self.nodes_read = 0.0
+        self.watch: poll.Watch | None = None
+        self.up_to_date: list[dict[str, Any]] = []
         self.assessment: tasks.Assessment | None = None
         self.since = 0.0
         """Engine time of our update: older task failures belong to an earlier attempt."""
 
     def run(self) -> None:
+        with poll.watch(self.api, self.service_id, POLL_SECONDS) as watch:
+            self.watch = watch
+            self._run(watch)
+
+    def _run(self, watch: poll.Watch) -> None:
         while True:
-            poll_started = time.monotonic()
-            service = engine.inspect_service(self.api, self.service_id)
+            # Paced by the shared rounds (one per POLL_SECONDS); no tasks during a rollback.
+            service, self.up_to_date = watch.next(tasks=self.rolling_back is None)
             if service is None:
                 raise ConvergenceError(f"{self.label} was removed while waiting for it")
             spec = service.get("Spec") or {}
@@ -277,17 +285,10 @@ class _Wait:
                 self.deadline = self.started + self.timeout
             if self._update_failed(service):
                 raise self._failed_update_error(service)
-            if self.rolling_back is None:
-                remaining = self._poll_tasks(service, kind)
-                if remaining is None:
-                    return
-            else:
-                remaining = POLL_SECONDS
-            now = time.monotonic()
-            if now >= self.deadline:
+            if self.rolling_back is None and self._poll_tasks(service, kind) is None:
+                return
+            if time.monotonic() >= self.deadline:
                 raise self._timeout_error(service)
-            pause = min(remaining, POLL_SECONDS) - (now - poll_started)
-            time.sleep(max(0.0, min(pause, self.deadline - now)))
 
     # --- one poll -------------------------------------------------------------------------
 
@@ -295,7 +296,7 @@ class _Wait:
         """Assess the tasks; None when done, else how long the stability window still runs."""
         spec = service.get("Spec") or {}
         status = (service.get("UpdateStatus") or {}).get("State")
-        up_to_date = engine.list_tasks(self.api, self.service_id, self.name, up_to_date=True)
+        up_to_date = self.up_to_date
         nodes = self._nodes() if kind in ("Global", "GlobalJob") else None
         view = tasks.assess(service, up_to_date, nodes, self.since)
         self.assessment = view
@@ -411,10 +412,10 @@ class _Wait:
             f"{self._failed_tasks_text(view_tasks(view))}")
 
     def _nodes(self) -> list[dict[str, Any]]:
-        now = time.monotonic()
-        if self.nodes is None or now - self.nodes_read > NODE_CACHE_SECONDS:
+        if self.watch is None:
             self.nodes = engine.list_nodes(self.api)
-            self.nodes_read = now
+        else:
+            self.nodes = self.watch.nodes(NODE_CACHE_SECONDS)
         return self.nodes
 
     # --- error messages -----------------------------------------------------------------

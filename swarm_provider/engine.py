@@ -12,12 +12,17 @@ pauses of ``READ_PAUSES`` (3.7 s in all, far below any wait's timeout). Writes a
 sent again blindly: a create whose answer was lost is looked up by name and labels, an
 update's outcome is judged by the caller's next read (the version index), and a delete is
 idempotent (already gone is fine).
+
+docker-py (and requests under it) is imported on the first engine call, not with this
+module: previews (check and diff) never call the engine, and importing docker costs a
+third of a second in the program and in the provider process on every run.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -25,22 +30,23 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, ParamSpec, TypeVar
-
-import docker
-import requests
-from docker.errors import APIError, DockerException, NotFound
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from .api_versions import require_features
 from .errors import EngineError, TransientEngineError, object_label, service_label
 
+if TYPE_CHECKING:
+    import docker
+
 MIN_API_VERSION = (1, 41)
 READ_PAUSES = (0.2, 0.5, 1.0, 2.0)
 """Seconds between the attempts of a read that failed transiently (five attempts)."""
-_TRANSIENT_REQUEST_ERRORS = (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                             requests.exceptions.ChunkedEncodingError)
 P = ParamSpec("P")
 R = TypeVar("R")
+MAX_POOL_SIZE = 64
+"""Connections kept per client. The provider host runs every service's create, update and
+delete at once (see ``host``): docker-py's default of 10 would close (and log about) the
+extra connections of a 20-service ``pulumi up``."""
 _CLIENTS: dict[Connection, docker.DockerClient] = {}
 _CLIENTS_LOCK = threading.Lock()
 
@@ -71,14 +77,19 @@ def client(connection: Connection) -> docker.DockerClient:
 
 
 def _connect(connection: Connection) -> docker.DockerClient:
+    import docker
+    import requests
+    from docker.errors import DockerException
+
     try:
         # A placeholder version makes no request, so the CA fix applies before the first.
         placeholder = ".".join(str(p) for p in MIN_API_VERSION)
         if connection.host:
             tls = _tls_config(connection) if connection.tls_cert or connection.tls_ca else False
-            made = docker.DockerClient(base_url=connection.host, tls=tls, version=placeholder)
+            made = docker.DockerClient(base_url=connection.host, tls=tls, version=placeholder,
+                                       max_pool_size=MAX_POOL_SIZE)
         else:
-            made = docker.from_env(version=placeholder)
+            made = docker.from_env(version=placeholder, max_pool_size=MAX_POOL_SIZE)
         _keep_engine_ca(made)
         # What version="auto" does: speak the engine's own API version.
         made.api._version = str(made.api.version(api_version=False)["ApiVersion"])
@@ -108,6 +119,8 @@ def _keep_engine_ca(made: docker.DockerClient) -> None:
 
 
 def _tls_config(connection: Connection) -> docker.tls.TLSConfig:
+    import docker.tls
+
     folder = tempfile.mkdtemp(prefix="swarm-provider-tls-")
     paths = {}
     for name, pem in (("ca.pem", connection.tls_ca), ("cert.pem", connection.tls_cert),
@@ -132,6 +145,11 @@ def _tls_config(connection: Connection) -> docker.tls.TLSConfig:
 def engine_errors(action: str, name: str | None = None, service_id: str | None = None,
                   kind: str = "service") -> Iterator[None]:
     """Turn docker-py errors into EngineError naming the object and quoting the engine."""
+    import requests
+    from docker.errors import APIError, DockerException
+
+    transient = (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                 requests.exceptions.ChunkedEncodingError)
     label = object_label(kind, name, service_id)
     try:
         yield
@@ -142,7 +160,7 @@ def engine_errors(action: str, name: str | None = None, service_id: str | None =
         raise error(f"{action} {label} failed: engine said {status} {said}") from exc
     except DockerException as exc:
         raise EngineError(f"{action} {label} failed: {exc}") from exc
-    except _TRANSIENT_REQUEST_ERRORS as exc:
+    except transient as exc:
         raise TransientEngineError(f"{action} {label} failed: the engine did not answer "
                                    f"({type(exc).__name__}: {exc})") from exc
     except requests.exceptions.RequestException as exc:
@@ -163,14 +181,29 @@ def read(function: Callable[P, R]) -> Callable[P, R]:
     return retried
 
 
-def is_out_of_sequence(exc: BaseException) -> bool:
+def _docker_cause(exc: BaseException) -> Any:
+    """The docker-py exception behind ``exc`` (itself, or an EngineError's cause), or None.
+    One exists only once docker is imported, so nothing is imported to look."""
     cause = exc.__cause__ if isinstance(exc, EngineError) else exc
-    return isinstance(cause, APIError) and "update out of sequence" in str(cause.explanation)
+    errors = sys.modules.get("docker.errors")
+    if errors is None or not isinstance(cause, errors.DockerException):
+        return None
+    return cause
+
+
+def _is_api_error(exc: BaseException) -> Any:
+    cause = _docker_cause(exc)
+    return cause if isinstance(cause, sys.modules["docker.errors"].APIError) else None
+
+
+def is_out_of_sequence(exc: BaseException) -> bool:
+    cause = _is_api_error(exc)
+    return cause is not None and "update out of sequence" in str(cause.explanation)
 
 
 def is_name_conflict(exc: BaseException) -> bool:
-    cause = exc.__cause__ if isinstance(exc, EngineError) else exc
-    return isinstance(cause, APIError) and cause.status_code == 409
+    cause = _is_api_error(exc)
+    return cause is not None and cause.status_code == 409
 
 
 # --- services --------------------------------------------------------------------------
@@ -218,7 +251,7 @@ def inspect_service(api: docker.APIClient, service_id: str) -> dict[str, Any] | 
         with engine_errors("inspecting", None, service_id):
             return dict(api.inspect_service(service_id))
     except EngineError as exc:
-        if isinstance(exc.__cause__, NotFound):
+        if is_not_found(exc):
             return None
         raise
 
@@ -248,7 +281,7 @@ def _remove_service(api: docker.APIClient, service_id: str, name: str | None) ->
         with engine_errors("removing", name, service_id):
             api.remove_service(service_id)
     except EngineError as exc:
-        if not isinstance(exc.__cause__, NotFound):
+        if not is_not_found(exc):
             raise
 
 
@@ -341,7 +374,7 @@ def network_ids(api: docker.APIClient, targets: list[str]) -> dict[str, str]:
             with engine_errors("looking up network for", target):
                 resolved[target] = api.inspect_network(target)["Id"]
         except EngineError as exc:
-            if not isinstance(exc.__cause__, NotFound):
+            if not is_not_found(exc):
                 raise
     return resolved
 
@@ -367,15 +400,15 @@ def object_errors(action: str, kind: str, name: str | None = None,
 
 
 def is_not_found(exc: BaseException) -> bool:
-    cause = exc.__cause__ if isinstance(exc, EngineError) else exc
-    return isinstance(cause, NotFound)
+    cause = _docker_cause(exc)
+    return cause is not None and isinstance(cause, sys.modules["docker.errors"].NotFound)
 
 
 def is_in_use(exc: BaseException) -> bool:
     """The engine refused a delete because a service, task or container still uses it."""
-    cause = exc.__cause__ if isinstance(exc, EngineError) else exc
+    cause = _is_api_error(exc)
     said = str(getattr(cause, "explanation", "") or "")
-    return isinstance(cause, APIError) and ("in use" in said or "active endpoints" in said)
+    return cause is not None and ("in use" in said or "active endpoints" in said)
 
 
 def _object_or_none(read: Any) -> dict[str, Any] | None:

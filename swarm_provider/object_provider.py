@@ -29,7 +29,7 @@ from pulumi.dynamic import (
 )
 from pulumi.runtime.rpc import contains_unknowns
 
-from . import engine
+from . import engine, host
 from .diff import diff_fields
 from .errors import EngineError, ValidationError, field_message, object_label
 from .fields import OWNER_LABEL
@@ -67,6 +67,7 @@ class _ObjectProvider(ResourceProvider):
         self.connection = engine.Connection()
 
     def configure(self, req: ConfigureRequest) -> None:
+        host.adjust()  # inside `python -m pulumi.dynamic`: more threads, short errors
         self.connection = engine.connection_from_config(req.config)
 
     # --- pure steps -----------------------------------------------------------------

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pulumi
-from pulumi.dynamic import Resource
 
 from .errors import ValidationError, field_message
 from .object_fields import CONFIG, NETWORK_FIELDS, SECRET, FileKind
@@ -26,6 +25,7 @@ from .object_provider import (
 )
 from .object_state import NETWORK_COMPUTED
 from .program_inputs import prepare_inputs
+from .registration import Resource
 from .service import default_name
 from .table import input_names
 

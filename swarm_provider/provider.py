@@ -21,7 +21,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import converge, engine, progress
+from . import converge, engine, host, progress
 from .diff import diff_fields
 from .errors import (
     ConflictError,
@@ -52,6 +52,7 @@ class ServiceProvider(ResourceProvider):
         self.connection = engine.Connection()
 
     def configure(self, req: ConfigureRequest) -> None:
+        host.adjust()  # inside `python -m pulumi.dynamic`: more threads, short errors
         self.connection = engine.connection_from_config(req.config)
 
     # --- pure steps (no engine call: previews work without a swarm) -------------------

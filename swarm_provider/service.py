@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import Resource
 
 from .fields import FIELDS, USER_FIELDS
 from .program_inputs import prepare_inputs, refuse_import
 from .provider import OPTIONS, ServiceProvider
+from .registration import Resource
 from .state import COMPUTED
 from .table import input_names
 
