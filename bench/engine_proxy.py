@@ -87,10 +87,8 @@ class CountingProxy:
         body_left = 0      # bytes of the current request's body still to come
         counting = True
         try:
-            while data := client.recv(65536):
-                engine.sendall(data)
-                if not counting:
-                    continue
+            while received := client.recv(65536):
+                data = received if counting else b""
                 while data:
                     if body_left:
                         taken = min(body_left, len(data))
@@ -107,6 +105,9 @@ class CountingProxy:
                     body_left, counting = self._head(head)
                     if not counting:
                         break
+                # Counted before it is sent: the caller may read the counts as soon as
+                # the engine has answered.
+                engine.sendall(received)
         except OSError:
             pass
         finally:

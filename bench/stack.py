@@ -66,6 +66,11 @@ TOOLS = ("pulumi", "stack", "floor")
 OPERATIONS = ("create", "update", "no-op", "preview", "destroy")
 TIMEOUT = 1800
 
+STACK_RM_NOTE = (
+    "note: `docker stack rm --detach=false` (docker CLI 28) stops waiting after as many task\n"
+    "lists as the stack has tasks once any task is in a terminal state (its count is kept\n"
+    "across polls), so after an update it returns before the tasks are gone; pulumi and\n"
+    "the floor wait until they are.")
 GOALS: dict[str, list[tuple[str, str, float]]] = {
     # operation -> (against, label, at most): the goals of issue 13
     "create": [("stack", "<=0.25x stack", 0.25)],
@@ -128,6 +133,8 @@ class Measure:
     writes: int
     rss_mib: float | None = None
     """The provider process's peak resident memory (Pulumi only)."""
+    load: float = 0.0
+    """The machine's 1-minute load average when it ended (2 cores: above 2 is contention)."""
 
 
 class ProviderMemory:
@@ -135,12 +142,13 @@ class ProviderMemory:
 
     They are found in /proc by an environment variable only this run sets; the language
     host and the program (`pulumi-language-python*`) are not counted. VmHWM is the peak
-    of a process's life, so sampling every 0.1 s misses at most the last 0.1 s of growth."""
+    of a process's life, so sampling every 0.2 s misses at most the last 0.2 s of growth."""
 
     def __init__(self, tag: str) -> None:
         self.marker = f"BENCH_TAG={tag}".encode()
         self._peak_kib = 0
         self._lock = threading.Lock()
+        self._others: set[str] = set()  # pids of other processes than this run's
         threading.Thread(target=self._sample, daemon=True, name="provider-rss").start()
 
     def take(self) -> float | None:
@@ -153,17 +161,20 @@ class ProviderMemory:
             for peak in self._providers():
                 with self._lock:
                     self._peak_kib = max(self._peak_kib, peak)
-            time.sleep(0.1)
+            time.sleep(0.2)
 
     def _providers(self) -> Iterator[int]:
         for proc in Path("/proc").iterdir():
-            if not proc.name.isdigit():
+            if not proc.name.isdigit() or proc.name in self._others:
                 continue
             try:
+                if self.marker not in (proc / "environ").read_bytes().split(b"\0"):
+                    self._others.add(proc.name)  # not this run's: never read again
+                    continue
+                # This run's: the CLI, language host, program, or a provider (whose shim
+                # is a shell script until it execs python, so look every time).
                 argv = (proc / "cmdline").read_bytes().split(b"\0")
                 if b"python" not in argv[0] or b"pulumi-language" in b" ".join(argv):
-                    continue
-                if self.marker not in (proc / "environ").read_bytes().split(b"\0"):
                     continue
                 for line in (proc / "status").read_text().splitlines():
                     if line.startswith("VmHWM:"):
@@ -401,11 +412,13 @@ class Bench:
         seconds = time.monotonic() - started
         counts = self.proxy.take()
         rss = self.memory.take() if tool in ("pulumi", "trivial") else None
-        found = Measure(round(seconds, 2), sum(counts.values()), writes(counts), rss)
+        found = Measure(round(seconds, 2), sum(counts.values()), writes(counts), rss,
+                        round(os.getloadavg()[0], 1))
         self.results.setdefault(scenario.label, {}).setdefault(operation, {})[tool] = found
         print(f"  {scenario.label:>7} {tool:<7} {operation:<8} {seconds:7.2f} s  "
               f"{found.calls:5d} calls ({found.writes} writes)"
-              + (f"  provider {rss} MiB" if rss else ""), file=sys.stderr, flush=True)
+              + (f"  provider {rss} MiB" if rss else "") + f"  load {found.load}",
+              file=sys.stderr, flush=True)
 
     def scenario(self, scenario: Scenario) -> None:
         services = shapes(scenario.count, scenario.mix)
@@ -545,6 +558,8 @@ def chart(results: dict[str, dict[str, dict[str, Measure]]], sizes: list[int],
                 axis.plot(*zip(*points, strict=True), marker="o", label=tool)
         axis.set_title(operation)
         axis.set_xlabel("services (N)")
+        axis.set_xticks(sizes)
+        axis.set_ylim(bottom=0)
         axis.grid(alpha=0.3)
     axes[0].set_ylabel("wall time (s)")
     axes[0].legend()
@@ -598,6 +613,7 @@ def main() -> None:
         else:
             shutil.rmtree(work, ignore_errors=True)
     print(table(bench.results))
+    print(STACK_RM_NOTE)
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (2 cores shared: figures "
           "taken under load are upper bounds)")
     png = args.out / "stack.png"
