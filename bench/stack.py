@@ -449,9 +449,13 @@ class Bench:
                 self.measure(scenario, tool, "preview", made.preview)
             self.measure(scenario, tool, "destroy", made.destroy)
         finally:
-            if tool == "pulumi":
-                made.remove()
-            remove_leftovers(prefix.rstrip("-"))
+            # A failed clean-up is said, not raised: it must not hide why the run failed.
+            cleanups = [made.remove] if tool == "pulumi" else []
+            for cleanup in (*cleanups, functools.partial(remove_leftovers, prefix.rstrip("-"))):
+                try:
+                    cleanup()
+                except Exception as exc:
+                    print(f"  clean-up of {prefix}* failed: {str(exc)[-500:]}", file=sys.stderr)
 
     def trivial(self, scenario: Scenario, work: Path, prefix: str,
                 services: list[Shape]) -> None:
