@@ -69,7 +69,7 @@ TIMEOUT = 1800
 STACK_RM_NOTE = (
     "note: `docker stack rm --detach=false` (docker CLI 28) stops waiting after as many task\n"
     "lists as the stack has tasks once any task is in a terminal state (its count is kept\n"
-    "across polls), so after an update it returns before the tasks are gone; pulumi and\n"
+    "across polls), so after an update it may return before the tasks are gone; pulumi and\n"
     "the floor wait until they are.")
 GOALS: dict[str, list[tuple[str, str, float]]] = {
     # operation -> (against, label, at most): the goals of issue 13
@@ -606,26 +606,29 @@ def main() -> None:
     try:
         for scenario in scenarios:
             bench.scenario(scenario)
-    finally:
+    finally:  # a failed run still shows what it measured
         proxy.close()
-        (args.out / "stack.json").write_text(json.dumps(
-            {label: {op: {tool: asdict(m) for tool, m in row.items()}
-                     for op, row in ops.items()} for label, ops in bench.results.items()},
-            indent=1))
         if args.keep:
             print(f"work folder kept: {work}", file=sys.stderr)
         else:
             shutil.rmtree(work, ignore_errors=True)
-    print(table(bench.results))
+        report(bench.results, sizes, args.out)
+
+
+def report(results: dict[str, dict[str, dict[str, Measure]]], sizes: list[int],
+           out: Path) -> None:
+    (out / "stack.json").write_text(json.dumps(
+        {label: {op: {tool: asdict(m) for tool, m in row.items()} for op, row in ops.items()}
+         for label, ops in results.items()}, indent=1))
+    print(table(results))
     print(STACK_RM_NOTE)
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (2 cores shared: figures "
           "taken under load are upper bounds)")
-    png = args.out / "stack.png"
-    if chart(bench.results, sizes, png):
+    png = out / "stack.png"
+    if chart(results, sizes, png):
         print(f"chart: {png}")
     else:
         print("no chart: matplotlib is missing (pip install -e '.[bench]')")
-
 
 if __name__ == "__main__":
     main()
