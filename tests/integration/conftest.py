@@ -1,4 +1,19 @@
-"""Fixtures for tests against the real swarm (scripts/testbed up; env from `testbed env`)."""
+"""Fixtures for tests against the real swarm (scripts/testbed up; env from `testbed env`).
+
+The rule for every integration test: scripts/test runs them at the same time on several
+pytest-xdist workers, against one swarm that other runs may share, so
+
+- every object a test makes on the swarm has a name no other run can make: build it with
+  the ``unique`` fixture (or a uuid), ``swarm:namePrefix`` included;
+- a test looks only at its own objects: filter by its names or labels; never count all the
+  services, tasks, networks or containers of the swarm;
+- Pulumi state stays in tmp_path: ``pulumi_helpers.pulumi_env`` gives a private
+  PULUMI_HOME and file:// backend, so stack names need not be unique;
+- tests that must not overlap each other share an ``@pytest.mark.xdist_group("name")``
+  (one worker runs them all, one after the other); a test that needs the swarm to itself
+  (changes nodes, counts swarm-wide, times something tightly) is ``@pytest.mark.serial``:
+  it runs alone after the parallel stage.
+"""
 
 from __future__ import annotations
 
