@@ -15,10 +15,32 @@ from typing import Any
 from .fields import FIELDS
 from .table import Field, Table, nested_paths
 
+SERVICE_BASE: dict[str, Any] = {
+    "TaskTemplate": {
+        "ContainerSpec": {"Privileges": {"CredentialSpec": None, "SELinuxContext": None}},
+        "Resources": {},
+        "Placement": {},
+        "ForceUpdate": 0,
+    },
+    "EndpointSpec": {"Mode": "vip"},
+}
+"""The sub-structs the docker CLI (``docker stack deploy``, ``docker service create``)
+always sends, whatever the inputs say; each row's value is merged on top.
+
+Why: Docker 20.10's update orchestrator dereferences ``TaskTemplate.Placement`` without
+a nil check when only the placement changed (swarmkit ``nodeMatches``, moby/swarmkit#2947,
+fixed after 20.10): removing the last constraint by sending no Placement key makes the
+manager's dockerd panic, and again on every restart. The other structs are guarded in
+20.10, but a shape the CLI never sends is a shape nobody tested, and sending exactly the
+CLI's base makes a SwarmService store what ``docker stack deploy`` stores. Each of them
+reads back as "unset" (the normalisers fold ``{}``, ``Mode: vip``, ``0`` and nulls away),
+so state written before they were sent still diffs as unchanged.
+"""
+
 
 def build_spec(canonical: Mapping[str, Any], table: Table = FIELDS) -> dict[str, Any]:
     """The whole spec the engine should store for these canonical inputs."""
-    spec: dict[str, Any] = {"TaskTemplate": {"ContainerSpec": {}}} if table is FIELDS else {}
+    spec: dict[str, Any] = copy.deepcopy(SERVICE_BASE) if table is FIELDS else {}
     for field in table:
         value = canonical.get(field.name)
         if value is not None:
