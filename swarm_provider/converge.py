@@ -89,8 +89,10 @@ UNCHANGED = Change(own_update=False, redeploys=False)
 
 
 def redeploys(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
-    """Whether going from ``current`` to ``wanted`` canonical rows touches the tasks."""
-    changed = diff_fields(current, wanted).changed
+    """Whether going from ``current`` to ``wanted`` canonical rows touches the tasks: the
+    engine compares stored shapes, so an engine default written into the live spec and
+    not in ours (docker-py's ``Service.update()`` writes them) is a change here."""
+    changed = diff_fields(current, wanted, engine_defaults=False).changed
     return any(FIELDS_BY_NAME[name].path[0] in _TASK_PARTS for name in changed)
 
 
