@@ -18,6 +18,9 @@ from .table import EngineDefault, Field
 
 OWNER_LABEL = "swarm-provider.owner"
 """Service label naming the Pulumi resource that owns a service (project/stack/name)."""
+SENT_LABEL = "swarm-provider.sent"
+"""Service label holding a digest of the spec the provider sent (``spec.sent_digest``):
+while it matches the live spec, nobody changed the service since we wrote it."""
 
 
 def _mode_kind_changed(old: Any, new: Any) -> bool:

@@ -24,7 +24,7 @@ from . import converge, engine, progress
 from .diff import diff_fields
 from .errors import ConflictError, EngineError, ValidationError, service_label
 from .fields import FIELDS_BY_NAME, OWNER_LABEL
-from .spec import build_spec
+from .spec import build_spec, is_as_sent, with_sent_digest
 from .state import live_fields, outputs
 from .validate import normalise_inputs, require_valid
 
@@ -79,7 +79,7 @@ class ServiceProvider(ResourceProvider):
             converge.wait(api, service_id, canonical, props, change)
             return CreateResult(service_id, self._outputs(api, service_id, canonical, props))
         try:
-            service_id = engine.create_service(api, spec)
+            service_id = engine.create_service(api, self._stamped(api, spec))
         except EngineError as exc:
             if not engine.is_name_conflict(exc):
                 raise
@@ -154,11 +154,14 @@ class ServiceProvider(ResourceProvider):
 
         If the live version moved since the state was written, the update goes ahead
         only when the live spec equals the state (the engine's own bookkeeping moved the
-        index), equals the wanted spec (nothing to send), or is an update still unfinished
-        on top of the state: what a ``pulumi up`` whose update paused or timed out leaves,
-        since Pulumi keeps the old outputs when ``update`` raises. Otherwise someone changed
-        the service and we refuse. A paused update whose spec already is the wanted one is
-        POSTed again as it is: the engine then restarts the rolling update.
+        index), equals the wanted spec (nothing to send; one still rolling out is waited
+        for), or is our own update that stopped unfinished on top of the state (a paused
+        ``pulumi up``: Pulumi keeps the old outputs when ``update`` raises; see
+        ``converge.resumes_unfinished_update`` for what proves it ours). Otherwise someone
+        changed the service, with the docker CLI or another copy of this state, and we
+        refuse rather than overwrite it. A paused update whose spec already is the wanted
+        one is POSTed again as it is: the engine then restarts the rolling update.
+        Every spec sent carries the digest label (``_stamped``) those checks rely on.
         """
         name = spec.get("Name")
         for _attempt in range(_RETRIES):
@@ -168,7 +171,8 @@ class ServiceProvider(ResourceProvider):
                     f"{service_label(name, service_id)} no longer exists; run `pulumi refresh` "
                     "to drop it from the state, then `pulumi up` to create it again"
                 )
-            names = self._network_names(api, expected or wanted or {})
+            names = {**self._network_names(api, wanted or {}),
+                     **self._network_names(api, expected or {})}
             current = live_fields(live, names)
             status = (live.get("UpdateStatus") or {}).get("State")
             paused = status in ("paused", "rollback_paused")
@@ -183,15 +187,10 @@ class ServiceProvider(ResourceProvider):
                             if live.get("PreviousSpec") else None)
                 if drift.has_changes and not converge.resumes_unfinished_update(
                         live, previous, current, expected):
-                    changes = ", ".join(f"{k} ({drift.details[k]})" for k in drift.changed)
-                    raise ConflictError(
-                        f"{service_label(name, service_id)} was changed outside Pulumi since "
-                        f"the last update (version {expected.get('version')} -> "
-                        f"{live['Version']['Index']}: {changes}); run `pulumi refresh` to "
-                        "accept or review that change, then `pulumi up` again"
-                    )
+                    raise self._conflict(live, name, service_id, expected, drift)
             try:
-                engine.update_service(api, service_id, live["Version"]["Index"], spec)
+                engine.update_service(api, service_id, live["Version"]["Index"],
+                                      self._stamped(api, spec))
             except EngineError as exc:
                 if not engine.is_out_of_sequence(exc):
                     raise
@@ -202,6 +201,36 @@ class ServiceProvider(ResourceProvider):
             f"updating {service_label(name, service_id)} kept failing with 'update out of "
             f"sequence' after {_RETRIES} fresh reads; something else is writing to it"
         )
+
+    @staticmethod
+    def _conflict(live: dict[str, Any], name: str | None, service_id: str,
+                  expected: dict[str, Any], drift: Any) -> ConflictError:
+        """The refusal when the live service moved on from the state: who moved it, as far
+        as the engine can tell, and what to do."""
+        label = service_label(name, service_id)
+        changes = ", ".join(f"{k} ({drift.details[k]})" for k in drift.changed)
+        versions = f"version {expected.get('version')} -> {live['Version']['Index']}: {changes}"
+        status = (live.get("UpdateStatus") or {}).get("State")
+        if is_as_sent(live.get("Spec") or {}):
+            rolling = " and is still rolling out" if status == "updating" else ""
+            return ConflictError(
+                f"{label} was updated by another `pulumi up` since this state was written "
+                f"({versions}){rolling}: another copy of this stack's state (a second "
+                "checkout, a parallel CI job) or an earlier run that failed or timed out. "
+                "Nothing was sent, so that update is not overwritten; once it has finished, "
+                "run `pulumi refresh` to record it (or `pulumi up --refresh`), then "
+                "`pulumi up` again")
+        return ConflictError(
+            f"{label} was changed outside Pulumi since the last update ({versions}); run "
+            "`pulumi refresh` to accept or review that change, then `pulumi up` again")
+
+    @staticmethod
+    def _stamped(api: Any, spec: dict[str, Any]) -> dict[str, Any]:
+        """The spec with the digest label that later proves the live spec is still what
+        we sent (``spec.with_sent_digest``), its networks resolved as the engine will."""
+        targets = [entry["Target"] for entry in
+                   (spec.get("TaskTemplate") or {}).get("Networks") or []]
+        return with_sent_digest(spec, engine.network_ids(api, targets) if targets else {})
 
     def read(self, service_id: str, props: dict[str, Any]) -> ReadResult:
         api = engine.client(self.connection).api

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from swarm_provider.provider import ServiceProvider
+from swarm_provider.spec import is_as_sent
 from swarm_provider.state import live_fields, outputs
 
 HERE = Path(__file__).parent / "golden"
@@ -37,6 +38,15 @@ def test_recorded_service_diffs_to_nothing_against_its_inputs(path: Path) -> Non
     assert result.changes is False
     for name, value in checked.inputs.items():
         assert state[name] == value, name
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=lambda p: p.stem)
+def test_recorded_service_is_still_as_sent(path: Path) -> None:
+    """The digest label survives the engine's own normalisations (issue 14, items 2-3)."""
+    spec = load(path)["inspect"]["Spec"]
+    assert is_as_sent(spec)
+    spec["TaskTemplate"]["ContainerSpec"]["Image"] += "-changed"
+    assert not is_as_sent(spec)
 
 
 def test_golden_files_exist() -> None:
