@@ -42,7 +42,7 @@ from typing import Any
 
 from pulumi.runtime.rpc import contains_unknowns
 
-from . import engine, tasks
+from . import engine, removal, tasks
 from .diff import diff_fields
 from .errors import ConvergenceError, EngineError, service_label
 from .fields import FIELDS_BY_NAME
@@ -207,12 +207,12 @@ def wait_created(api: Any, service_id: str, canonical: Mapping[str, Any],
     except ConvergenceError as exc:
         label = service_label(canonical.get("name"), service_id)
         try:
-            engine.remove_service(api, service_id, canonical.get("name"), wait_seconds=30)
-        except EngineError as removal:
+            removal.remove(api, service_id, canonical.get("name"), report)
+        except EngineError as failure:
             raise ConvergenceError(
-                f"{exc}\n{label} could not be removed after the failed create ({removal}); "
+                f"{exc}\n{label} could not be removed after the failed create ({failure}); "
                 "remove it by hand, or run `pulumi up` again: the owner label lets the next "
-                "create take it over") from removal
+                "create take it over") from failure
         # Not chained: the CLI prints every exception of a chain, so the message twice.
         raise ConvergenceError(
             f"{exc}\n{label} was removed, so nothing is left unmanaged: fix the inputs and run "

@@ -12,7 +12,6 @@ import json
 import os
 import tempfile
 import threading
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -175,32 +174,22 @@ def find_service(api: docker.APIClient, name: str) -> dict[str, Any] | None:
     return dict(exact[0]) if exact else None
 
 
-def remove_service(api: docker.APIClient, service_id: str, name: str | None,
-                   wait_seconds: float) -> None:
-    """Remove the service (already gone is fine), then wait until its tasks are gone."""
+def delete_service(api: docker.APIClient, service_id: str, name: str | None) -> None:
+    """``DELETE /services/{id}``; already gone is fine. The tasks stop afterwards, and a
+    running job task not at all: use ``removal.remove``, which waits for them."""
     try:
         with engine_errors("removing", name, service_id):
             api.remove_service(service_id)
     except EngineError as exc:
         if not isinstance(exc.__cause__, NotFound):
             raise
-    deadline = time.monotonic() + wait_seconds
-    while time.monotonic() < deadline:
-        if not _tasks_of_removed(api, service_id, name):
-            return
-        time.sleep(0.2)
 
 
-def _tasks_of_removed(api: docker.APIClient, service_id: str, name: str | None) -> list[Any]:
-    """Tasks of a removed service whose container may still run: the engine's ``service``
-    filter answers 404 once the service is gone, so filter the whole task list by ServiceID
-    instead. Tasks already ended (``complete``, ``failed``...) hold nothing: job services
-    leave theirs behind for minutes (moby/moby#42789), so waiting for them would only time
-    out."""
-    ended = {"complete", "shutdown", "failed", "rejected", "remove", "orphaned"}
+def all_tasks(api: docker.APIClient, name: str | None = None,
+              service_id: str | None = None) -> list[dict[str, Any]]:
+    """Every task the swarm keeps (of every service, removed ones included)."""
     with engine_errors("listing tasks of", name, service_id):
-        return [t for t in api.tasks() if t.get("ServiceID") == service_id
-                and t.get("Status", {}).get("State") not in ended]
+        return [dict(t) for t in api.tasks()]
 
 
 def list_tasks(api: docker.APIClient, service_id: str, name: str | None = None,

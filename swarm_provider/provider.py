@@ -20,7 +20,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import converge, engine, progress
+from . import converge, engine, progress, removal
 from .diff import diff_fields
 from .errors import ConflictError, EngineError, ValidationError, service_label
 from .fields import FIELDS_BY_NAME, OWNER_LABEL
@@ -246,7 +246,8 @@ class ServiceProvider(ResourceProvider):
 
     def delete(self, service_id: str, props: dict[str, Any]) -> None:
         api = engine.client(self.connection).api
-        engine.remove_service(api, service_id, props.get("name"), wait_seconds=60)
+        name = props.get("name")
+        removal.remove(api, service_id, name, progress.reporter(str(name or service_id)))
 
     # --- helpers ----------------------------------------------------------------------
 
