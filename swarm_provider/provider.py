@@ -92,7 +92,8 @@ class ServiceProvider(ResourceProvider):
         """A service of that name exists: adopt it only if this very resource made it.
 
         That happens when a previous ``pulumi up`` died after the engine accepted the
-        create: the owner label proves the service is ours, so it is updated in place.
+        create: the owner label proves the service is ours, so it is updated in place, and
+        not touched at all when it already is what the inputs say (no POST, no restart).
         """
         name = canonical["name"]
         existing = engine.find_service(api, name)
@@ -104,7 +105,7 @@ class ServiceProvider(ResourceProvider):
                 f"not managed by this resource (owner label: {owner!r}); remove it, choose "
                 "another name, or adopt it explicitly"
             ) from conflict
-        self._post_update(api, existing["ID"], spec, expected=None)
+        self._post_update(api, existing["ID"], spec, expected=None, wanted=canonical)
         return str(existing["ID"])
 
     def _adopt(self, api: Any, existing: dict[str, Any], canonical: dict[str, Any],
@@ -242,7 +243,8 @@ class ServiceProvider(ResourceProvider):
         outs = outputs(live, fields, options)
         inputs = {k: v for k, v in fields.items() if v is not None}
         inputs.update(options)
-        return ReadResult(service_id, outs, inputs)
+        # The engine's id, also when asked by name (`--import-pending-creates URN NAME`).
+        return ReadResult(str(live["ID"]), outs, inputs)
 
     def delete(self, service_id: str, props: dict[str, Any]) -> None:
         api = engine.client(self.connection).api
