@@ -31,8 +31,10 @@ always sends, whatever the inputs say; each row's value is merged on top.
 
 Why: Docker 20.10's update orchestrator dereferences ``TaskTemplate.Placement`` without
 a nil check when only the placement changed (swarmkit ``nodeMatches``, moby/swarmkit#2947,
-fixed after 20.10): removing the last constraint by sending no Placement key makes the
-manager's dockerd panic, and again on every restart. The other structs are guarded in
+fixed after 20.10): an update that leaves only the placement different and sends no
+Placement key (removing the last constraint, or re-sending a spec without Placement to a
+service whose tasks were started with one) makes the manager's dockerd panic, and again on
+every restart. The other structs are guarded in
 20.10, but a shape the CLI never sends is a shape nobody tested, and sending exactly the
 CLI's base makes a SwarmService store what ``docker stack deploy`` stores. Each of them
 reads back as "unset" (the normalisers fold ``{}``, ``Mode: vip``, ``0`` and nulls away),
