@@ -93,14 +93,21 @@ def with_sent_digest(spec: Mapping[str, Any], network_ids: Mapping[str, str]) ->
     resolved = copy.deepcopy(stamped)
     for entry in (resolved.get("TaskTemplate") or {}).get("Networks") or []:
         entry["Target"] = network_ids.get(entry["Target"], entry["Target"])
-    stamped.setdefault("Labels", {})[SENT_LABEL] = sent_digest(resolved)
+    try:
+        digest = sent_digest(resolved)
+    except Exception:  # noqa: BLE001 - a spec no row reads back: unstamped, so never "ours"
+        return stamped
+    stamped.setdefault("Labels", {})[SENT_LABEL] = digest
     return stamped
 
 
 def is_as_sent(spec: Mapping[str, Any]) -> bool:
     """Whether a live spec is still exactly what the provider sent (see ``sent_digest``)."""
     label = (spec.get("Labels") or {}).get(SENT_LABEL)
-    return bool(label) and label == sent_digest(spec)
+    try:
+        return bool(label) and label == sent_digest(spec)
+    except Exception:  # noqa: BLE001 - a live spec no row reads back is not as we sent it
+        return False
 
 
 def _get_at(source: Any, path: tuple[str, ...]) -> Any:
