@@ -51,11 +51,12 @@ from typing import Any
 
 from pulumi.runtime.rpc import contains_unknowns
 
-from . import engine, poll, tasks
+from . import engine, poll, removal, tasks
 from .diff import diff_fields
 from .errors import ConvergenceError, EngineError, RolloutStalled, service_label
 from .fields import FIELDS_BY_NAME
 from .progress import Report, reporter
+from .spec import is_as_sent
 
 POLL_SECONDS = 0.2
 NODE_CACHE_SECONDS = 3.0
@@ -65,8 +66,8 @@ LOG_LINES = 10
 
 FAILED_UPDATE_STATES = frozenset({"paused", "rollback_started", "rollback_paused",
                                   "rollback_completed"})
-RESUMABLE_UPDATE_STATES = frozenset({"updating", "paused", "rollback_paused"})
-"""An update in these states was left unfinished (a failed or timed-out ``pulumi up``)."""
+STOPPED_UPDATE_STATES = frozenset({"paused", "rollback_paused"})
+"""An update in these states stopped unfinished: nobody is rolling it out any more."""
 
 BASE_TIMEOUT = 60.0
 START_ALLOWANCE = 30.0
@@ -105,8 +106,10 @@ UNCHANGED = Change(own_update=False, redeploys=False)
 
 
 def redeploys(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
-    """Whether going from ``current`` to ``wanted`` canonical rows touches the tasks."""
-    changed = diff_fields(current, wanted).changed
+    """Whether going from ``current`` to ``wanted`` canonical rows touches the tasks: the
+    engine compares stored shapes, so an engine default written into the live spec and
+    not in ours (docker-py's ``Service.update()`` writes them) is a change here."""
+    changed = diff_fields(current, wanted, engine_defaults=False).changed
     return any(FIELDS_BY_NAME[name].path[0] in _TASK_PARTS for name in changed)
 
 
@@ -170,23 +173,33 @@ def failure_action(spec: Mapping[str, Any]) -> str:
 
 def resumes_unfinished_update(live: Mapping[str, Any], previous: Mapping[str, Any] | None,
                               current: Mapping[str, Any], recorded: Mapping[str, Any]) -> bool:
-    """Whether the live service is an update, still unfinished, on top of what the state
-    records: what a ``pulumi up`` leaves when its update paused or timed out (Pulumi keeps
-    the old outputs when a dynamic provider's ``update`` raises).
+    """Whether the live service is our own update, stopped unfinished on top of what the
+    state records: what a ``pulumi up`` leaves when its update paused (Pulumi keeps the old
+    outputs when a dynamic provider's ``update`` raises).
 
     ``previous``, ``current`` and ``recorded`` are canonical rows of the live
-    ``PreviousSpec``, the live ``Spec`` and the state. Either the update is ``updating``,
-    ``paused`` or ``rollback_paused`` with the recorded spec as its PreviousSpec, or its
-    PreviousSpec is the live spec itself: ``_post_update`` retries a paused update by sending
-    its spec again, after which the engine records that spec as its own previous one, and
-    sets no status at all when every slot already runs it (and keeps failing).
+    ``PreviousSpec``, the live ``Spec`` and the state. Only an update that really is ours
+    qualifies:
+
+    - the live spec still carries the digest of what the provider sent
+      (``spec.is_as_sent``): a ``docker service update`` on top of it (``--env-add``, or a
+      no-op one after a change) breaks it;
+    - the update has stopped (``paused``, ``rollback_paused``), with the state's spec as
+      its PreviousSpec, or the live spec itself (our retry of a paused update re-sends its
+      spec; the engine then sets no status at all when every slot already runs it).
+
+    An update still ``updating`` never qualifies: it may be another ``pulumi up`` of a
+    copy of this state in flight right now (its spec carries our digest too), and
+    overwriting it would lose that update without a word. One whose spec is exactly the
+    wanted one is simply waited for (``ServiceProvider._post_update``).
     """
-    if previous is None:
+    if previous is None or not is_as_sent(live.get("Spec") or {}):
         return False
-    if not diff_fields(current, previous).has_changes:
-        return True
     status = (live.get("UpdateStatus") or {}).get("State")
-    return status in RESUMABLE_UPDATE_STATES and not diff_fields(recorded, previous).has_changes
+    retried = not diff_fields(current, previous).has_changes
+    if status in STOPPED_UPDATE_STATES:
+        return retried or not diff_fields(recorded, previous).has_changes
+    return status is None and retried
 
 
 def rollout_stalled(api: Any, live: Mapping[str, Any]) -> bool:
@@ -225,12 +238,12 @@ def wait_created(api: Any, service_id: str, canonical: Mapping[str, Any],
     except ConvergenceError as exc:
         label = service_label(canonical.get("name"), service_id)
         try:
-            engine.remove_service(api, service_id, canonical.get("name"), wait_seconds=30)
-        except EngineError as removal:
+            removal.remove(api, service_id, canonical.get("name"), report)
+        except EngineError as failure:
             raise ConvergenceError(
-                f"{exc}\n{label} could not be removed after the failed create ({removal}); "
+                f"{exc}\n{label} could not be removed after the failed create ({failure}); "
                 "remove it by hand, or run `pulumi up` again: the owner label lets the next "
-                "create take it over") from removal
+                "create take it over") from failure
         # Not chained: the CLI prints every exception of a chain, so the message twice.
         raise ConvergenceError(
             f"{exc}\n{label} was removed, so nothing is left unmanaged: fix the inputs and run "

@@ -30,19 +30,24 @@ class FieldDiff:
 
 
 def diff_fields(olds: Mapping[str, Any], news: Mapping[str, Any],
-                table: Table = FIELDS) -> FieldDiff:
-    """Which rows differ, which of those force a replacement, and a line on each."""
+                table: Table = FIELDS, engine_defaults: bool = True) -> FieldDiff:
+    """Which rows differ, which of those force a replacement, and a line on each.
+
+    With ``engine_defaults`` (the default) a value equal to what the engine runs when the
+    row is unset compares as unset (``Field.default``); without, the stored shapes are
+    compared as they are, which is what decides whether the tasks get redeployed.
+    """
     result = FieldDiff()
     for row in table:
         new = news.get(row.name)
-        old = _canonical(row, olds.get(row.name))
+        old = _canonical(row, olds.get(row.name), engine_defaults)
         if contains_unknowns(new):
             result.changed.append(row.name)
             result.details[row.name] = "unknown until apply"
             if row.replace is True:
                 result.replaces.append(row.name)
             continue
-        new = _canonical(row, new)
+        new = _canonical(row, new, engine_defaults)
         if old == new:
             continue
         result.changed.append(row.name)
@@ -52,9 +57,9 @@ def diff_fields(olds: Mapping[str, Any], news: Mapping[str, Any],
     return result
 
 
-def _canonical(row: Field, value: Any) -> Any:
+def _canonical(row: Field, value: Any, engine_defaults: bool) -> Any:
     try:
-        return row.normalise(value)
+        return row.comparable(value, engine_defaults)
     except Exception:  # noqa: BLE001 - state that no longer parses is simply "different"
         return value
 

@@ -265,18 +265,10 @@ def find_service(api: docker.APIClient, name: str) -> dict[str, Any] | None:
     return dict(exact[0]) if exact else None
 
 
-def remove_service(api: docker.APIClient, service_id: str, name: str | None,
-                   wait_seconds: float) -> None:
-    """Remove the service (already gone is fine), then wait until its tasks are gone."""
-    read(_remove_service)(api, service_id, name)  # idempotent: retried like a read
-    deadline = time.monotonic() + wait_seconds
-    while time.monotonic() < deadline:
-        if not _tasks_of_removed(api, service_id, name):
-            return
-        time.sleep(0.2)
-
-
-def _remove_service(api: docker.APIClient, service_id: str, name: str | None) -> None:
+@read  # idempotent: already gone is fine, so retried like a read
+def delete_service(api: docker.APIClient, service_id: str, name: str | None) -> None:
+    """``DELETE /services/{id}``; already gone is fine. The tasks stop afterwards, and a
+    running job task not at all: use ``removal.remove``, which waits for them."""
     try:
         with engine_errors("removing", name, service_id):
             api.remove_service(service_id)
@@ -286,16 +278,11 @@ def _remove_service(api: docker.APIClient, service_id: str, name: str | None) ->
 
 
 @read
-def _tasks_of_removed(api: docker.APIClient, service_id: str, name: str | None) -> list[Any]:
-    """Tasks of a removed service whose container may still run: the engine's ``service``
-    filter answers 404 once the service is gone, so filter the whole task list by ServiceID
-    instead. Tasks already ended (``complete``, ``failed``...) hold nothing: job services
-    leave theirs behind for minutes (moby/moby#42789), so waiting for them would only time
-    out."""
-    ended = {"complete", "shutdown", "failed", "rejected", "remove", "orphaned"}
+def all_tasks(api: docker.APIClient, name: str | None = None,
+              service_id: str | None = None) -> list[dict[str, Any]]:
+    """Every task the swarm keeps (of every service, removed ones included)."""
     with engine_errors("listing tasks of", name, service_id):
-        return [t for t in api.tasks() if t.get("ServiceID") == service_id
-                and t.get("Status", {}).get("State") not in ended]
+        return [dict(t) for t in api.tasks()]
 
 
 @read

@@ -14,15 +14,31 @@ from typing import Any
 
 from . import normalise as n
 from .normalise import to_engine
-from .table import Field
+from .table import EngineDefault, Field
 
 OWNER_LABEL = "swarm-provider.owner"
 """Service label naming the Pulumi resource that owns a service (project/stack/name)."""
+SENT_LABEL = "swarm-provider.sent"
+"""Service label holding a digest of the spec the provider sent (``spec.sent_digest``):
+while it matches the live spec, nobody changed the service since we wrote it."""
 
 
 def _mode_kind_changed(old: Any, new: Any) -> bool:
     return n.mode_kind(old) != n.mode_kind(new)
 
+
+_SECOND = 1_000_000_000
+# What the engine runs when these are unset (swarmkit api/defaults/service.go, the values
+# `docker service inspect` shows and docker-py's Service.update() writes back).
+# Given in Engine units and normalised, so they are in whatever form canonical values take.
+_STOP_GRACE_DEFAULT = EngineDefault(whole=n.duration(10 * _SECOND))
+_RESTART_DEFAULT = EngineDefault(
+    keys=(("Condition", "any"), ("Delay", n.duration(5 * _SECOND))), whole={})
+_UPDATE_DEFAULT = EngineDefault(keys=(("Monitor", n.duration(5 * _SECOND)),),
+                                whole={"Parallelism": 1})
+"""Monitor 0 and unset both mean 5 s; FailureAction pause, Order stop-first, Delay 0 and
+MaxFailureRatio 0 are already folded by the normaliser. Parallelism stays: in a stored
+config 0 means all at once, while no config means 1 at a time."""
 
 _T = ("TaskTemplate",)
 _C = ("TaskTemplate", "ContainerSpec")
@@ -84,6 +100,7 @@ FIELDS: tuple[Field, ...] = (
               'Engine dicts. Memory takes "64m"; CPUs take NanoCPUs or "0.5".'),
     Field("restart_policy", (*_T, "RestartPolicy"), n.restart_policy, "value",
           to_engine=to_engine.restart_policy,
+          default=_RESTART_DEFAULT,
           doc="Restart policy. Note docker.types.RestartPolicy() defaults to condition "
               "none; a dict without Condition means any (the engine default)."),
     Field("secrets", (*_C, "Secrets"), n.secrets, "keyed", key="SecretName",
@@ -92,13 +109,16 @@ FIELDS: tuple[Field, ...] = (
               "SwarmSecret.reference(...)); file name/uid/gid/mode default as docker-py."),
     Field("stop_grace_period", (*_C, "StopGracePeriod"), n.duration, "value",
           to_engine=to_engine.stop_grace_period,
+          default=_STOP_GRACE_DEFAULT,
           doc='Time to wait after the stop signal before killing: int ns or "10s".'),
     Field("update_config", ("UpdateConfig",), n.update_config, "value",
           to_engine=to_engine.update_config,
+          default=_UPDATE_DEFAULT,
           doc='Rolling update policy (UpdateConfig or dict; durations as ns or "5s"). '
               "Not allowed for job modes."),
     Field("rollback_config", ("RollbackConfig",), n.update_config, "value",
           to_engine=to_engine.update_config,
+          default=_UPDATE_DEFAULT,
           doc="Rollback policy, same shape as update_config."),
     Field("user", (*_C, "User"), n.text, "value",
           doc="User (and group) the command runs as: name or uid[:gid]."),

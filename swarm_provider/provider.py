@@ -21,7 +21,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import converge, engine, host, progress
+from . import converge, engine, host, progress, removal
 from .diff import diff_fields
 from .errors import (
     ConflictError,
@@ -32,7 +32,7 @@ from .errors import (
     service_label,
 )
 from .fields import FIELDS_BY_NAME, OWNER_LABEL
-from .spec import build_spec
+from .spec import build_spec, is_as_sent, with_sent_digest
 from .state import live_fields, outputs
 from .validate import normalise_inputs, require_valid
 
@@ -90,7 +90,7 @@ class ServiceProvider(ResourceProvider):
             converge.wait(api, service_id, canonical, props, change)
             return CreateResult(service_id, self._outputs(api, service_id, canonical, props))
         try:
-            service_id = engine.create_service(api, spec)
+            service_id = engine.create_service(api, self._stamped(api, spec))
         except EngineError as exc:
             if not engine.is_name_conflict(exc):
                 raise
@@ -103,7 +103,8 @@ class ServiceProvider(ResourceProvider):
         """A service of that name exists: adopt it only if this very resource made it.
 
         That happens when a previous ``pulumi up`` died after the engine accepted the
-        create: the owner label proves the service is ours, so it is updated in place.
+        create: the owner label proves the service is ours, so it is updated in place, and
+        not touched at all when it already is what the inputs say (no POST, no restart).
         """
         name = canonical["name"]
         existing = engine.find_service(api, name)
@@ -115,7 +116,7 @@ class ServiceProvider(ResourceProvider):
                 f"not managed by this resource (owner label: {owner!r}); remove it, choose "
                 "another name, or adopt it explicitly"
             ) from conflict
-        self._post_update(api, existing["ID"], spec, expected=None)
+        self._post_update(api, existing["ID"], spec, expected=None, wanted=canonical)
         return str(existing["ID"])
 
     def _adopt(self, api: Any, existing: dict[str, Any], canonical: dict[str, Any],
@@ -175,12 +176,16 @@ class ServiceProvider(ResourceProvider):
 
         If the live version moved since the state was written, the update goes ahead
         only when the live spec equals the state (the engine's own bookkeeping moved the
-        index), equals the wanted spec (nothing to send), or is an update still unfinished
-        on top of the state: what a ``pulumi up`` whose update paused or timed out leaves,
-        since Pulumi keeps the old outputs when ``update`` raises. Otherwise someone changed
-        the service and we refuse. A paused update whose spec already is the wanted one is
-        POSTed again as it is: the engine then restarts the rolling update; so is a rollout
-        the engine stopped with tasks of an older spec still running (``rollout_stalled``).
+        index), equals the wanted spec (nothing to send; one still rolling out is waited
+        for), or is our own update that stopped unfinished on top of the state (a paused
+        ``pulumi up``: Pulumi keeps the old outputs when ``update`` raises; see
+        ``converge.resumes_unfinished_update`` for what proves it ours). Otherwise someone
+        changed the service, with the docker CLI or another copy of this state, and we
+        refuse rather than overwrite it. A paused update whose spec already is the wanted
+        one is POSTed again as it is: the engine then restarts the rolling update; so is a
+        rollout the engine stopped with tasks of an older spec still running
+        (``rollout_stalled``). Every spec sent carries the digest label (``_stamped``)
+        those checks rely on.
         """
         name = spec.get("Name")
         for _attempt in range(_RETRIES):
@@ -190,7 +195,8 @@ class ServiceProvider(ResourceProvider):
                     f"{service_label(name, service_id)} no longer exists; run `pulumi refresh` "
                     "to drop it from the state, then `pulumi up` to create it again"
                 )
-            names = self._network_names(api, expected or wanted or {})
+            names = {**self._network_names(api, wanted or {}),
+                     **self._network_names(api, expected or {})}
             current = live_fields(live, names)
             status = (live.get("UpdateStatus") or {}).get("State")
             paused = status in ("paused", "rollback_paused")
@@ -208,15 +214,10 @@ class ServiceProvider(ResourceProvider):
                             if live.get("PreviousSpec") else None)
                 if drift.has_changes and not converge.resumes_unfinished_update(
                         live, previous, current, expected):
-                    changes = ", ".join(f"{k} ({drift.details[k]})" for k in drift.changed)
-                    raise ConflictError(
-                        f"{service_label(name, service_id)} was changed outside Pulumi since "
-                        f"the last update (version {expected.get('version')} -> "
-                        f"{live['Version']['Index']}: {changes}); run `pulumi refresh` to "
-                        "accept or review that change, then `pulumi up` again"
-                    )
+                    raise self._conflict(live, name, service_id, expected, drift)
             try:
-                engine.update_service(api, service_id, live["Version"]["Index"], spec)
+                engine.update_service(api, service_id, live["Version"]["Index"],
+                                      self._stamped(api, spec))
             except TransientEngineError:
                 # Outcome unknown: the next read tells (it landed if the live spec is ours).
                 time.sleep(engine.READ_PAUSES[min(_attempt, len(engine.READ_PAUSES) - 1)])
@@ -233,6 +234,36 @@ class ServiceProvider(ResourceProvider):
             "writing to it, or the engine is unwell: run `pulumi up` again"
         )
 
+    @staticmethod
+    def _conflict(live: dict[str, Any], name: str | None, service_id: str,
+                  expected: dict[str, Any], drift: Any) -> ConflictError:
+        """The refusal when the live service moved on from the state: who moved it, as far
+        as the engine can tell, and what to do."""
+        label = service_label(name, service_id)
+        changes = ", ".join(f"{k} ({drift.details[k]})" for k in drift.changed)
+        versions = f"version {expected.get('version')} -> {live['Version']['Index']}: {changes}"
+        status = (live.get("UpdateStatus") or {}).get("State")
+        if is_as_sent(live.get("Spec") or {}):
+            rolling = " and is still rolling out" if status == "updating" else ""
+            return ConflictError(
+                f"{label} was updated by another `pulumi up` since this state was written "
+                f"({versions}){rolling}: another copy of this stack's state (a second "
+                "checkout, a parallel CI job) or an earlier run that failed or timed out. "
+                "Nothing was sent, so that update is not overwritten; once it has finished, "
+                "run `pulumi refresh` to record it (or `pulumi up --refresh`), then "
+                "`pulumi up` again")
+        return ConflictError(
+            f"{label} was changed outside Pulumi since the last update ({versions}); run "
+            "`pulumi refresh` to accept or review that change, then `pulumi up` again")
+
+    @staticmethod
+    def _stamped(api: Any, spec: dict[str, Any]) -> dict[str, Any]:
+        """The spec with the digest label that later proves the live spec is still what
+        we sent (``spec.with_sent_digest``), its networks resolved as the engine will."""
+        targets = [entry["Target"] for entry in
+                   (spec.get("TaskTemplate") or {}).get("Networks") or []]
+        return with_sent_digest(spec, engine.network_ids(api, targets) if targets else {})
+
     def read(self, service_id: str, props: dict[str, Any]) -> ReadResult:
         api = engine.client(self.connection).api
         live = engine.inspect_service(api, service_id)
@@ -243,11 +274,13 @@ class ServiceProvider(ResourceProvider):
         outs = outputs(live, fields, options)
         inputs = {k: v for k, v in fields.items() if v is not None}
         inputs.update(options)
-        return ReadResult(service_id, outs, inputs)
+        # The engine's id, also when asked by name (`--import-pending-creates URN NAME`).
+        return ReadResult(str(live["ID"]), outs, inputs)
 
     def delete(self, service_id: str, props: dict[str, Any]) -> None:
         api = engine.client(self.connection).api
-        engine.remove_service(api, service_id, props.get("name"), wait_seconds=60)
+        name = props.get("name")
+        removal.remove(api, service_id, name, progress.reporter(str(name or service_id)))
 
     # --- helpers ----------------------------------------------------------------------
 

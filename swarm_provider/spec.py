@@ -9,10 +9,12 @@ label to ``owner``). Together they are the round trip the diff relies on.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
-from .fields import FIELDS
+from .fields import FIELDS, SENT_LABEL
 from .table import Field, Table, nested_paths
 
 SERVICE_BASE: dict[str, Any] = {
@@ -29,8 +31,10 @@ always sends, whatever the inputs say; each row's value is merged on top.
 
 Why: Docker 20.10's update orchestrator dereferences ``TaskTemplate.Placement`` without
 a nil check when only the placement changed (swarmkit ``nodeMatches``, moby/swarmkit#2947,
-fixed after 20.10): removing the last constraint by sending no Placement key makes the
-manager's dockerd panic, and again on every restart. The other structs are guarded in
+fixed after 20.10): an update that leaves only the placement different and sends no
+Placement key (removing the last constraint, or re-sending a spec without Placement to a
+service whose tasks were started with one) makes the manager's dockerd panic, and again on
+every restart. The other structs are guarded in
 20.10, but a shape the CLI never sends is a shape nobody tested, and sending exactly the
 CLI's base makes a SwarmService store what ``docker stack deploy`` stores. Each of them
 reads back as "unset" (the normalisers fold ``{}``, ``Mode: vip``, ``0`` and nulls away),
@@ -55,9 +59,55 @@ def read_fields(spec: Mapping[str, Any], table: Table = FIELDS) -> dict[str, Any
 
 def read_field(field: Field, spec: Mapping[str, Any], table: Table = FIELDS) -> Any:
     raw = _get_at(spec, field.path)
-    for inner in nested_paths(table, field):
+    inner_paths = nested_paths(table, field)
+    if table is FIELDS:
+        inner_paths += [path[len(field.path):] for path in BOOKKEEPING
+                        if len(path) > len(field.path) and path[:len(field.path)] == field.path]
+    for inner in inner_paths:
         raw = _without(raw, inner)
     return field.normalise(raw)
+
+
+BOOKKEEPING: tuple[tuple[str, ...], ...] = (("Labels", SENT_LABEL),)
+"""Paths the provider writes for itself, which belong to no row (so no input sees them)."""
+
+
+def sent_digest(spec: Mapping[str, Any]) -> str:
+    """A digest of what a service spec means: every row's comparable value (engine
+    defaults folded, ``Field.comparable``), read back from the spec, network targets as
+    the engine's ids. Computed on the spec we send (its networks resolved to ids first)
+    and stored in ``SENT_LABEL``; computed again on the live spec, it matches only if
+    nobody changed the service since: ``docker service update --env-add``, docker-py's
+    ``Service.update(labels=...)`` or a hand edit all change it, the engine's own
+    normalisations and inserted defaults do not."""
+    rows = read_fields(spec)
+    meaning = {row.name: row.comparable(rows.get(row.name)) for row in FIELDS}
+    text = json.dumps(meaning, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def with_sent_digest(spec: Mapping[str, Any], network_ids: Mapping[str, str]) -> dict[str, Any]:
+    """``spec`` with ``SENT_LABEL`` set; ``network_ids`` maps the targets it names to the
+    ids the engine will store (a target missing from it is used as it is)."""
+    stamped = copy.deepcopy(dict(spec))
+    resolved = copy.deepcopy(stamped)
+    for entry in (resolved.get("TaskTemplate") or {}).get("Networks") or []:
+        entry["Target"] = network_ids.get(entry["Target"], entry["Target"])
+    try:
+        digest = sent_digest(resolved)
+    except Exception:  # noqa: BLE001 - a spec no row reads back: unstamped, so never "ours"
+        return stamped
+    stamped.setdefault("Labels", {})[SENT_LABEL] = digest
+    return stamped
+
+
+def is_as_sent(spec: Mapping[str, Any]) -> bool:
+    """Whether a live spec is still exactly what the provider sent (see ``sent_digest``)."""
+    label = (spec.get("Labels") or {}).get(SENT_LABEL)
+    try:
+        return bool(label) and label == sent_digest(spec)
+    except Exception:  # noqa: BLE001 - a live spec no row reads back is not as we sent it
+        return False
 
 
 def _get_at(source: Any, path: tuple[str, ...]) -> Any:

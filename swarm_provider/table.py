@@ -6,7 +6,7 @@ validation, spec building, read-back and diffing iterate over it generically.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -15,6 +15,31 @@ Compare = Literal["value", "list", "set", "map", "keyed"]
 strings, a string map, or a list of records identified by a key (mounts by target)."""
 
 Origin = Literal["docker-py", "extra", "internal"]
+
+
+@dataclass(frozen=True)
+class EngineDefault:
+    """What the engine runs when a row is unset, so that a value equal to it compares as
+    unset: docker-py's ``Service.update()``/``scale()``/``force_update()`` write these
+    defaults into the stored spec (they read it with ``insertDefaults``), and a refresh
+    must not turn them into a change to remove.
+
+    Folding is per key: ``keys`` lists, for a mapping value, the keys whose value the
+    engine treats as the key being unset (RestartPolicy ``Delay`` 5 s); after that, a
+    value equal to ``whole`` is the row unset (``UpdateConfig`` ``{Parallelism: 1}``,
+    ``StopGracePeriod`` 10 s). Anything else is a real setting, e.g. RestartPolicy
+    ``{Condition: on-failure}``.
+    """
+
+    keys: tuple[tuple[str, Any], ...] = ()
+    whole: Any = None
+
+    def fold(self, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            unset = dict(self.keys)
+            value = {k: v for k, v in value.items() if k not in unset or unset[k] != v}
+        return None if value == self.whole else value
+
 
 @dataclass(frozen=True)
 class Field:
@@ -36,10 +61,19 @@ class Field:
     def engine_value(self, canonical: Any) -> Any:
         return canonical if self.to_engine is None or canonical is None else self.to_engine(
             canonical)
+    default: EngineDefault | None = None
+    """The engine's behaviour when unset; a value equal to it compares as unset."""
 
     @property
     def engine_path(self) -> str:
         return ".".join(self.path)
+
+    def comparable(self, value: Any, engine_defaults: bool = True) -> Any:
+        """The canonical value, with engine defaults read as unset (see EngineDefault)."""
+        canonical = self.normalise(value)
+        if engine_defaults and self.default is not None and canonical is not None:
+            return self.default.fold(canonical)
+        return canonical
 
     def forces_replacement(self, old: Any, new: Any) -> bool:
         if callable(self.replace):

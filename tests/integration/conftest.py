@@ -24,6 +24,7 @@ from collections.abc import Iterator
 import docker
 import pytest
 
+from swarm_provider import removal
 from swarm_provider.provider import ServiceProvider
 
 
@@ -62,9 +63,10 @@ def provider() -> ServiceProvider:
 
 @pytest.fixture
 def services_cleanup(docker_client: docker.DockerClient) -> Iterator[list[str]]:
-    """Names of services to remove after the test, whatever happened."""
+    """Names of services to remove after the test, whatever happened (through
+    ``removal.remove``, so a job's running tasks are stopped too, not left behind)."""
     names: list[str] = []
     yield names
     for service in docker_client.services.list():
         if service.name in names:
-            service.remove()
+            removal.remove(docker_client.api, service.id, service.name)

@@ -19,8 +19,9 @@ from pulumi import automation as auto
 
 from swarm_provider import lookup
 from swarm_provider.errors import EngineError, NotFoundError
-from swarm_provider.fields import OWNER_LABEL
+from swarm_provider.fields import OWNER_LABEL, SENT_LABEL
 from swarm_provider.provider import ServiceProvider
+from swarm_provider.spec import sent_digest
 
 from . import pulumi_helpers as helpers
 
@@ -100,7 +101,8 @@ def test_adopt_existing_services_through_pulumi_up(
         assert outputs["same_id"] == ids["same"] and outputs["changed_id"] == ids["changed"]
         same = docker_client.services.get(ids["same"])
         assert same.attrs["Spec"]["Labels"] == {
-            "keep": prefix, OWNER_LABEL: "adoption/dev/same"}
+            "keep": prefix, OWNER_LABEL: "adoption/dev/same",
+            SENT_LABEL: sent_digest(same.attrs["Spec"])}  # taken over: ours as sent
         assert task_ids(docker_client, f"{prefix}same") == tasks_before["same"]
         changed = docker_client.services.get(ids["changed"]).attrs["Spec"]
         assert changed["TaskTemplate"]["ContainerSpec"]["Env"] == ["ADOPTED=yes"]

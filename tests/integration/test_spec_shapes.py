@@ -6,6 +6,12 @@
   placement constraint crashed Docker 20.10's manager, moby/swarmkit#2947) applies, the
   tasks run the new spec, and the manager stays up.
 
+The crash itself was reproduced once, on a throwaway single-node 20.10 dockerd (own roots
+and socket, swarm on 127.0.0.1:2479), never on the shared swarm: a create with a
+constraint, then an update whose TaskTemplate has no Placement, and the manager died with
+``panic: runtime error: invalid memory address or nil pointer dereference`` in
+``orchestrator.nodeMatches``; the provider's same update on a fresh one kept it up.
+
 Guard for the shared swarm: before each removal the test checks that the spec the
 provider will send still has a Placement, so a regression fails here instead of
 crashing the manager everyone's tests use.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 
 from swarm_provider import converge, engine, progress
 from swarm_provider.errors import ConvergenceError, RolloutStalled
-from swarm_provider.spec import build_spec, read_fields
+from swarm_provider.spec import build_spec, is_as_sent, read_fields, with_sent_digest
 from swarm_provider.validate import require_valid
 
 SECOND = 1_000_000_000
@@ -287,23 +288,56 @@ def test_redeploys(change: dict[str, Any], expected: bool) -> None:
     assert converge.redeploys(rows(), rows(**change)) is expected
 
 
-@pytest.mark.parametrize(("status", "previous", "expected"), [
-    ("paused", "recorded", True),
-    ("updating", "recorded", True),
-    ("rollback_paused", "recorded", True),
-    ("paused", "live", True),  # our own retry of the paused update...
-    (None, "live", True),  # ...which sets no status when no slot is left to update
-    ("completed", "recorded", False),
-    (None, "recorded", False),
-    ("paused", "other", False),
-    ("paused", None, False),
+def live_service(status: str | None, stamped: bool, **inputs: Any) -> dict[str, Any]:
+    spec = build_spec(require_valid({"name": "web", "image": "busybox:1", "owner": "p/s/web",
+                                     **inputs}))
+    if stamped:
+        spec = with_sent_digest(spec, {})
+    service: dict[str, Any] = {"Spec": spec}
+    if status:
+        service["UpdateStatus"] = {"State": status}
+    return service
+
+
+@pytest.mark.parametrize(("status", "previous", "stamped", "expected"), [
+    ("paused", "recorded", True, True),  # our update paused on top of the state
+    ("rollback_paused", "recorded", True, True),
+    ("paused", "live", True, True),  # our own retry of the paused update...
+    (None, "live", True, True),  # ...which sets no status when no slot is left to update
+    # still rolling out: may be another copy of this state's `pulumi up` (issue 14, item 3)
+    ("updating", "recorded", True, False),
+    ("completed", "recorded", True, False),
+    (None, "recorded", True, False),
+    ("paused", "other", True, False),
+    ("paused", None, True, False),
+    # not what the provider sent: `docker service update` on top (issue 14, item 2)
+    ("updating", "recorded", False, False),
+    ("paused", "recorded", False, False),
+    (None, "live", False, False),  # a manual no-op update after an out-of-band change
 ])
-def test_resumes_unfinished_update(status: str | None, previous: str | None,
+def test_resumes_unfinished_update(status: str | None, previous: str | None, stamped: bool,
                                    expected: bool) -> None:
     recorded, live, other = rows(), rows(command="sh -c 'exit 3'"), rows(image="nginx:1")
     chosen = {"recorded": recorded, "live": live, "other": other, None: None}[previous]
-    service = {"UpdateStatus": {"State": status}} if status else {}
+    service = live_service(status, stamped, command="sh -c 'exit 3'")
     assert converge.resumes_unfinished_update(service, chosen, live, recorded) is expected
+
+
+def test_the_sent_digest_breaks_on_any_change_but_not_on_engine_defaults() -> None:
+    spec = live_service(None, True, command="sleep 5", env={"A": "1"})["Spec"]
+    assert is_as_sent(spec)
+    changed = copy.deepcopy(spec)
+    changed["TaskTemplate"]["ContainerSpec"]["Env"].append("X=1")
+    assert not is_as_sent(changed)
+    relabelled = copy.deepcopy(spec)
+    relabelled["Labels"]["team"] = "a"
+    assert not is_as_sent(relabelled)
+    defaults = copy.deepcopy(spec)  # what docker-py's Service.update() writes back
+    defaults["TaskTemplate"]["RestartPolicy"] = {"Condition": "any", "Delay": 5_000_000_000,
+                                                 "MaxAttempts": 0}
+    defaults["TaskTemplate"]["ContainerSpec"]["StopGracePeriod"] = 10_000_000_000
+    assert is_as_sent(defaults)
+    assert read_fields(spec)["labels"] is None  # the digest is no input's value
 
 
 # --- the progress channel ---------------------------------------------------------------

@@ -79,3 +79,57 @@ def test_unknown_values_count_as_changes_and_unknown_names_as_replacement() -> N
 def test_options_alone_do_not_trigger_an_update() -> None:
     result = diff(state_for(), wait=False, timeout=30)
     assert result.changes is False
+
+
+# --- engine defaults compare as unset (issue 14, item 11) ------------------------------------
+
+DOCKER_PY_DEFAULTS = {  # what docker-py's Service.update() writes back (insertDefaults)
+    "restart_policy": {"Condition": "any", "Delay": 5_000_000_000, "MaxAttempts": 0},
+    "update_config": {"Parallelism": 1, "FailureAction": "pause", "Monitor": 5_000_000_000,
+                      "MaxFailureRatio": 0, "Order": "stop-first"},
+    "rollback_config": {"Parallelism": 1, "FailureAction": "pause", "Monitor": 5_000_000_000,
+                        "MaxFailureRatio": 0, "Order": "stop-first"},
+    "stop_grace_period": 10_000_000_000,
+    "dns_config": {},
+    "resources": {},
+    "constraints": [],
+}
+
+
+@pytest.mark.parametrize("field", sorted(DOCKER_PY_DEFAULTS))
+def test_an_engine_default_in_the_state_is_no_change(field: str) -> None:
+    old = state_for(**{field: DOCKER_PY_DEFAULTS[field]})
+    assert diff(old).changes is False
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("restart_policy", {"Condition": "on-failure"}),
+    ("restart_policy", {"Condition": "any", "Delay": 1_000_000_000}),
+    ("restart_policy", {"MaxAttempts": 3}),
+    ("restart_policy", {"Window": 5_000_000_000}),
+    ("update_config", {"Parallelism": 0}),  # stored: all tasks at once
+    ("update_config", {"Parallelism": 2, "Monitor": 5_000_000_000}),
+    ("update_config", {"Parallelism": 1, "FailureAction": "rollback"}),
+    ("rollback_config", {"Parallelism": 1, "Order": "start-first"}),
+    ("stop_grace_period", 9_000_000_000),
+])
+def test_a_value_other_than_the_default_is_still_a_change(field: str, value: Any) -> None:
+    assert diff(state_for(**{field: value})).changes is True
+
+
+@pytest.mark.parametrize(("stored", "declared"), [
+    ({"Condition": "on-failure", "Delay": 5_000_000_000, "MaxAttempts": 0},
+     {"Condition": "on-failure"}),
+    ({"Condition": "any", "Delay": 5_000_000_000, "Window": 1_000_000_000},
+     {"Window": "1s"}),
+])
+def test_defaults_fold_per_key(stored: dict[str, Any], declared: dict[str, Any]) -> None:
+    assert diff(state_for(restart_policy=stored), restart_policy=declared).changes is False
+
+
+def test_redeploy_decisions_still_see_the_stored_shape() -> None:
+    """The engine redeploys when an explicit default disappears from the task template."""
+    from swarm_provider import converge
+    stored = state_for(stop_grace_period=10_000_000_000)
+    assert converge.redeploys(stored, state_for()) is True
+    assert converge.redeploys(state_for(), state_for()) is False

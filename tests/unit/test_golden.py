@@ -13,8 +13,11 @@ from typing import Any
 
 import pytest
 
+from swarm_provider.fields import SENT_LABEL
 from swarm_provider.provider import ServiceProvider
+from swarm_provider.spec import build_spec, is_as_sent, with_sent_digest
 from swarm_provider.state import live_fields, outputs
+from swarm_provider.validate import require_valid
 
 HERE = Path(__file__).parent / "golden"
 # Debian's 20.10 beside record.py; Docker 28 in docker-28/ (it adds keys of its own).
@@ -37,6 +40,20 @@ def test_recorded_service_diffs_to_nothing_against_its_inputs(path: Path) -> Non
     assert result.changes is False
     for name, value in checked.inputs.items():
         assert state[name] == value, name
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_recorded_service_is_still_as_sent(path: Path) -> None:
+    """The digest of what we send equals the digest of what the engine stored from it: it
+    survives the engine's own normalisations (issue 14, items 2-3)."""
+    record = load(path)
+    sent = with_sent_digest(build_spec(require_valid(
+        {**record["inputs"], "owner": f"golden/{path.stem}"})), {})
+    spec = record["inspect"]["Spec"]
+    spec["Labels"][SENT_LABEL] = sent["Labels"][SENT_LABEL]
+    assert is_as_sent(spec)
+    spec["TaskTemplate"]["ContainerSpec"]["Image"] += "-changed"
+    assert not is_as_sent(spec)
 
 
 def test_golden_files_exist() -> None:

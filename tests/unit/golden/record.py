@@ -21,7 +21,7 @@ from typing import Any
 import docker
 
 from swarm_provider import engine
-from swarm_provider.spec import build_spec
+from swarm_provider.spec import build_spec, with_sent_digest
 from swarm_provider.validate import require_valid
 
 HERE = Path(__file__).parent
@@ -80,7 +80,8 @@ def main(folder: Path = HERE) -> None:
     api = docker.from_env(version="auto").api
     folder.mkdir(exist_ok=True)
     for case, inputs in CASES.items():
-        spec = build_spec(require_valid({**inputs, "owner": f"golden/{case}"}))
+        spec = with_sent_digest(build_spec(require_valid({**inputs, "owner": f"golden/{case}"})),
+                                {})  # as the provider sends it (no networks to resolve here)
         service_id = engine.create_service(api, spec)
         try:
             time.sleep(0.5)
