@@ -161,7 +161,13 @@ def _service(name: str, raw: dict[str, Any], folder: Path, file: str,
     service = copy.deepcopy(raw)
     for key in ("command", "entrypoint"):
         if isinstance(service.get(key), str):
-            service[key] = shlex.split(service[key])
+            try:
+                service[key] = shlex.split(service[key])
+            except ValueError as exc:  # an unbalanced quote
+                raise ComposeError(message(f"services.{name}.{key}", file,
+                                           f"can't be split like a shell command ({exc})",
+                                           service[key], service=name,
+                                           hint="balance the quotes, or give a list")) from None
     for key in ("dns", "dns_search", "env_file", "tmpfs"):
         if isinstance(service.get(key), str):
             service[key] = [service[key]]

@@ -190,7 +190,12 @@ def command(value: Any) -> list[str] | None:
     if value is None:
         return None
     if isinstance(value, str):
-        return shlex.split(value) or None
+        try:
+            return shlex.split(value) or None
+        except ValueError as exc:  # an unbalanced quote: "No closing quotation"
+            raise FieldValueError(f"can't be split like a shell command ({exc})",
+                                  "balance the quotes, or give a list of strings",
+                                  value=value) from exc
     items = as_list(value, "strings")
     if any(isinstance(v, bool) for v in items):
         raise FieldValueError("holds a boolean where a string belongs",

@@ -32,7 +32,7 @@ from typing import Any
 import docker
 import pytest
 
-from swarm_provider.fields import OWNER_LABEL
+from swarm_provider.fields import OWNER_LABEL, SENT_LABEL
 
 from .pulumi_helpers import changes, free_port, local_stack, pulumi_env, write_program
 
@@ -127,10 +127,15 @@ def base_name(name: str) -> str:
         else name
 
 
+PROVIDER_LABELS = frozenset({OWNER_LABEL, SENT_LABEL})
+"""The provider's own bookkeeping labels: who owns a service, and a digest of what it sent
+(the update guard's proof); the one allowed difference in labels."""
+
+
 def comparable(spec: dict[str, Any], network_names: dict[str, str]) -> dict[str, Any]:
     """A service spec with only the allowed differences taken out."""
     spec = {**spec, "Labels": {k: v for k, v in spec.get("Labels", {}).items()
-                               if k != OWNER_LABEL}}
+                               if k not in PROVIDER_LABELS}}
     task = dict(spec["TaskTemplate"])
     task["Networks"] = [{**n, "Target": network_names.get(n["Target"], n["Target"])}
                         for n in task.get("Networks") or []]

@@ -24,6 +24,8 @@ BAD_SERVICE_INPUTS: list[tuple[str, Any]] = [
     ("command", ["sh", True]),
     ("command", True),
     ("args", [["nested"]]),
+    ("args", 'echo "unbalanced'),  # shlex: No closing quotation (found by the fuzz test)
+    ("command", "sh -c 'unbalanced"),
     ("constraints", ["node.role==worker", None]),
     ("constraints", ["node.role=worker"]),
     ("cap_add", [None]),
