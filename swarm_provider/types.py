@@ -119,8 +119,11 @@ class PortConfig(TypedDict, total=False):
     PublishMode: pulumi.Input[PublishMode]
 
 
-PortMap = Mapping[int, int | tuple[int, str] | tuple[int, str, str]]
-"""docker-py's ports form: ``{published: target}`` or ``{published: (target, proto, mode)}``."""
+PortMap = Mapping[str, int | tuple[int, str] | tuple[int, str, str]]
+"""docker-py's ports form, ``{"8080": 80}`` or ``{"8080": (80, "tcp", "host")}``, with the
+published port as a *string* key: Pulumi serialises inputs as protobuf Structs, whose
+keys are strings, so an int key fails in the program (``docker.types.EndpointSpec(ports=
+{8080: 80})`` turns it into a list first and is fine)."""
 
 
 class EndpointSpec(TypedDict, total=False):
