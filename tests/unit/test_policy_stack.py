@@ -240,3 +240,9 @@ def test_path_prints_the_packaged_pack() -> None:
     packaged = Path(done.stdout.strip())
     assert packaged == pack_dir() and (packaged / "PulumiPolicy.yaml").is_file()
     assert "virtualenv" not in (packaged / "PulumiPolicy.yaml").read_text()
+
+
+def test_pack_version_is_the_package_version() -> None:
+    pyproject = (REPO / "pyproject.toml").read_text()
+    version = pyproject.split('version = "', 1)[1].split('"', 1)[0]
+    assert f"version: {version} " in (pack_dir() / "PulumiPolicy.yaml").read_text()
