@@ -4,9 +4,10 @@ real CLI in an environment where nothing is activated (tests/integration/
 test_language_host.py explains that environment).
 
 One run walks the whole path against the real swarm: preview, up (with ``.get()``
-lookups of what it created), the policy pack from ``python -m swarm_provider.policy
-init`` (a stack policy failing a preview on a typo'd network), mypy with the installed
-package's types (py.typed), destroy, nothing left.
+lookups of a service, network, secret and config it created), the policy pack from
+``python -m swarm_provider.policy init`` (a stack policy failing a preview on a typo'd
+network) and by path from the package, mypy with the installed package's types
+(py.typed), destroy, nothing left.
 
 The wheel: ``$SWARM_PROVIDER_DIST`` (scripts/test builds it with ``python -m build``),
 else built here. Installing it pulls its dependencies from the package index, as a
@@ -15,6 +16,7 @@ user's ``pip install`` does (about a minute).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -25,13 +27,14 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import docker
 import pytest
 
 from .pulumi_helpers import REPO, TIMEOUT, bare_env, checkout_cli, free_port, swarm_leftovers
 
 PROGRAM = """\
 import pulumi
-from swarm_provider import SwarmNetwork, SwarmService
+from swarm_provider import SwarmConfig, SwarmNetwork, SwarmSecret, SwarmService
 
 config = pulumi.Config()
 backend = SwarmNetwork("backend", attachable=True)
@@ -46,6 +49,10 @@ web = SwarmService(
 )
 seen = SwarmService.get("seen", web.service_id)
 seen_net = SwarmNetwork.get("seen-net", backend.network_id)
+password = SwarmSecret("pw", data="not-printed")
+settings = SwarmConfig("conf", data="a=1")
+seen_pw = SwarmSecret.get("seen-pw", password.secret_id)
+seen_conf = SwarmConfig.get("seen-conf", settings.config_id)
 if config.get_bool("typo"):
     SwarmService("worker", image=config.require("image"), command=["sleep", "3600"],
                  networks=["backend"])
@@ -54,6 +61,10 @@ pulumi.export("version", web.version)
 pulumi.export("published", web.endpoint.apply(lambda e: e["Ports"][0]["PublishedPort"]))
 pulumi.export("seen_image", seen.image)
 pulumi.export("seen_net", seen_net.name)
+pulumi.export("seen_pw", seen_pw.secret_name)
+pulumi.export("pw", password.secret_name)
+pulumi.export("seen_conf", seen_conf.config_name)
+pulumi.export("conf", settings.config_name)
 """
 
 TYPO = """\
@@ -122,14 +133,16 @@ def test_wheel_in_a_fresh_virtualenv_runs_a_user_project(
 
         preview = pulumi("preview", "--diff")
         assert f'name         : "{prefix}web"' in preview.stdout, preview.stdout
-        assert "+ 3 to create" in preview.stdout
+        assert "+ 5 to create" in preview.stdout
 
         up = pulumi("up", "--yes")
-        assert "+ 3 created" in up.stdout, up.stdout
+        assert "+ 5 created" in up.stdout, up.stdout  # the four reads are not creates
         outputs = json.loads(pulumi("stack", "output", "--json").stdout)
         assert isinstance(outputs["version"], int)  # Output[int]: never 1234.0
         assert outputs["seen_image"] == test_image  # SwarmService.get read it back
         assert outputs["seen_net"] == f"{prefix}backend"
+        assert outputs["seen_pw"] == outputs["pw"] and outputs["pw"].startswith(f"{prefix}pw-")
+        assert outputs["seen_conf"] == outputs["conf"]
         assert docker_client.services.get(f"{prefix}web").attrs["Spec"]["Name"] == \
             f"{prefix}web"
 
@@ -140,6 +153,16 @@ def test_wheel_in_a_fresh_virtualenv_runs_a_user_project(
         checked = pulumi("preview", "--policy-pack", str(user / "policy"))
         assert "swarm-service-policies@v" in checked.stdout
         assert "[mandatory]" not in checked.stdout  # a high host port passes the default
+
+        # The pack straight from the installed package, by path: it names no virtualenv,
+        # so it runs in the Python on PATH, i.e. the activated virtualenv.
+        packaged = sh([str(venv / "bin" / "python"), "-m", "swarm_provider.policy", "path"],
+                      cwd=user).stdout.strip()
+        assert packaged.startswith(str(venv))
+        activated = {**env, "PATH": f"{venv / 'bin'}:{env['PATH']}", "VIRTUAL_ENV": str(venv)}
+        by_path = sh([str(Path(env["PATH"].split(":")[0]) / "pulumi"), "preview",
+                      "--non-interactive", "--policy-pack", packaged], cwd=infra, env=activated)
+        assert "swarm-service-policies@v" in by_path.stdout, by_path.stdout
 
         pulumi("config", "set", "typo", "true")
         typo = pulumi("preview", "--policy-pack", str(user / "policy"), check=False)
@@ -159,7 +182,7 @@ def test_wheel_in_a_fresh_virtualenv_runs_a_user_project(
         assert 'typo.py:4: error: Argument "update_config"' in typed.stdout
 
         destroy = pulumi("destroy", "--yes")
-        assert "- 3 deleted" in destroy.stdout, destroy.stdout
+        assert "- 5 deleted" in destroy.stdout, destroy.stdout
         pulumi("stack", "rm", "dev", "--yes")
         assert swarm_leftovers(docker_client, prefix) == []
     finally:
@@ -168,5 +191,6 @@ def test_wheel_in_a_fresh_virtualenv_runs_a_user_project(
                 service.remove()
         for network in docker_client.networks.list(names=[prefix]):
             if network.name.startswith(prefix):
-                network.remove()
+                with contextlib.suppress(docker.errors.APIError):
+                    network.remove()
         subprocess.run(["rm", "-rf", str(user)], check=False)
