@@ -70,7 +70,16 @@ class StackResource:
         """``service "web": <field> (<Engine path>): <problem>; got <value> [<hint>]``."""
         row = FIELDS_BY_NAME[field_name]
         return f"{self.label}: " + field_message(
-            field_name, row.engine_path, problem, got, hint, row.secret)
+            field_name, row.engine_path, problem, whole_numbers(got), hint, row.secret)
+
+
+def whole_numbers(value: Any) -> Any:
+    """Protobuf carries every number as a float: show ``8080``, not ``8080.0``."""
+    if isinstance(value, Mapping):
+        return {k: whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [whole_numbers(v) for v in value]
+    return as_int(value)
 
 
 def stack_resources(args: StackValidationArgs) -> list[StackResource]:

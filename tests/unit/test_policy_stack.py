@@ -107,6 +107,7 @@ def test_port_clashes(first: dict[str, Any], second: dict[str, Any], clash: bool
     web = messages[f"urn:pulumi:dev::p::{SERVICE_TYPE}::web"]
     assert web.startswith('service "web": endpoint_spec (EndpointSpec): publishes 8080/tcp')
     assert 'like service "api" (resource "api")' in web and "got {" in web
+    assert '"PublishedPort": 8080,' in web  # not 8080.0, as protobuf delivers it
 
 
 def test_port_clash_tolerates_unknowns() -> None:
