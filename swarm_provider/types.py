@@ -119,11 +119,12 @@ class PortConfig(TypedDict, total=False):
     PublishMode: pulumi.Input[PublishMode]
 
 
-PortMap = Mapping[str, int | tuple[int, str] | tuple[int, str, str]]
-"""docker-py's ports form, ``{"8080": 80}`` or ``{"8080": (80, "tcp", "host")}``, with the
-published port as a *string* key: Pulumi serialises inputs as protobuf Structs, whose
-keys are strings, so an int key fails in the program (``docker.types.EndpointSpec(ports=
-{8080: 80})`` turns it into a list first and is fine)."""
+PortTarget = int | tuple[int, str] | tuple[int, str, str]
+PortMap = Mapping[str, PortTarget] | Mapping[int, PortTarget]
+"""docker-py's ports form: ``{published: target}`` or ``{published: (target, proto, mode)}``.
+Pulumi carries inputs as protobuf Structs, whose keys are strings: ``{"8080": 80}``
+always serialises; ``docker.types.EndpointSpec(ports={8080: 80})`` turns the map into a
+list first."""
 
 
 class EndpointSpec(TypedDict, total=False):
