@@ -247,3 +247,14 @@ def test_pack_version_is_the_package_version() -> None:
     pyproject = (REPO / "pyproject.toml").read_text()
     version = pyproject.split('version = "', 1)[1].split('"', 1)[0]
     assert f"version: {version} " in (pack_dir() / "PulumiPolicy.yaml").read_text()
+
+
+def test_init_options_name_no_virtualenv_or_another_requirement(tmp_path: Path) -> None:
+    target = tmp_path / "policy"
+    subprocess.run([sys.executable, "-m", "swarm_provider.policy", "init", str(target),
+                    "--no-virtualenv", "--requirement",
+                    "swarm_provider @ git+https://example.invalid/swarm_provider@v0.1.0"],
+                   capture_output=True, text=True, check=True)
+    assert "virtualenv" not in (target / "PulumiPolicy.yaml").read_text()
+    assert (target / "requirements.txt").read_text().splitlines()[-1] == \
+        "swarm_provider @ git+https://example.invalid/swarm_provider@v0.1.0"
