@@ -58,17 +58,28 @@ class RestartPolicy(TypedDict, total=False):
     Window: pulumi.Input[Duration]
 
 
+class GenericResourceValue(TypedDict, total=False):
+    """The body of ``{"DiscreteResourceSpec": {...}}`` / ``{"NamedResourceSpec": {...}}``."""
+
+    Kind: pulumi.Input[str]
+    Value: pulumi.Input[int | str]
+
+
+GenericResources = Sequence[Mapping[str, GenericResourceValue]] | Mapping[str, int | str]
+"""A list of Engine generic resources, or docker-py's ``{kind: count | name}``."""
+
+
 class ResourceSpec(TypedDict, total=False):
     """``Limits`` or ``Reservations`` of ``resources`` (GenericResources: reservations only)."""
 
     nano_cpus: pulumi.Input[Cpus]
     memory_bytes: pulumi.Input[Bytes]
     pids: pulumi.Input[int]
-    generic_resources: pulumi.Input[Sequence[Any] | Mapping[str, int | str]]
+    generic_resources: pulumi.Input[GenericResources]
     NanoCPUs: pulumi.Input[Cpus]
     MemoryBytes: pulumi.Input[Bytes]
     Pids: pulumi.Input[int]
-    GenericResources: pulumi.Input[Sequence[Any] | Mapping[str, int | str]]
+    GenericResources: pulumi.Input[GenericResources]
 
 
 class Resources(TypedDict, total=False):
@@ -82,7 +93,7 @@ class Resources(TypedDict, total=False):
     mem_limit: pulumi.Input[Bytes]
     cpu_reservation: pulumi.Input[Cpus]
     mem_reservation: pulumi.Input[Bytes]
-    generic_resources: pulumi.Input[Sequence[Any] | Mapping[str, int | str]]
+    generic_resources: pulumi.Input[GenericResources]
 
 
 class Healthcheck(TypedDict, total=False):
@@ -178,6 +189,7 @@ class VolumeOptions(TypedDict, total=False):
     NoCopy: pulumi.Input[bool]
     Labels: pulumi.Input[Mapping[str, str]]
     DriverConfig: pulumi.Input[DriverConfig]
+    Subpath: pulumi.Input[str]
 
 
 class TmpfsOptions(TypedDict, total=False):
@@ -214,6 +226,8 @@ class Mount(TypedDict, total=False):
     driver_config: pulumi.Input[DriverConfig]
     tmpfs_size: pulumi.Input[Bytes]
     tmpfs_mode: pulumi.Input[int]
+    subpath: pulumi.Input[str]
+    """docker.types.Mount's keyword for VolumeOptions.Subpath (Engine API 1.45+)."""
 
 
 class FileTarget(TypedDict, total=False):
@@ -296,8 +310,10 @@ class Privileges(TypedDict, total=False):
 
     CredentialSpec: pulumi.Input[CredentialSpec]
     SELinuxContext: pulumi.Input[SELinuxContext]
+    NoNewPrivileges: pulumi.Input[bool]
     credential_spec: pulumi.Input[CredentialSpec]
     selinux_context: pulumi.Input[SELinuxContext]
+    no_new_privileges: pulumi.Input[bool]
     credentialspec_file: pulumi.Input[str]
     credentialspec_registry: pulumi.Input[str]
     selinux_disable: pulumi.Input[bool]

@@ -22,6 +22,7 @@ from swarm_provider.service import SwarmService
 from swarm_provider.types import (
     NESTED_INPUTS,
     CredentialSpec,
+    GenericResourceValue,
     PortConfig,
     ReplicatedJobMode,
     ReplicatedMode,
@@ -103,7 +104,9 @@ LEFT_OUT: dict[str, set[str]] = {
 NESTED_BLOCKS = {"Limits": ResourceSpec, "Reservations": ResourceSpec,
                  "Replicated mode": ReplicatedMode, "ReplicatedJob mode": ReplicatedJobMode,
                  "port": PortConfig, "CredentialSpec": CredentialSpec,
-                 "SELinuxContext": SELinuxContext}
+                 "SELinuxContext": SELinuxContext,
+                 "DiscreteResourceSpec": GenericResourceValue,
+                 "NamedResourceSpec": GenericResourceValue}
 
 
 def accepted_keys(monkeypatch: pytest.MonkeyPatch, field: str) -> dict[str, set[str]]:
