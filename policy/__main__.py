@@ -1,6 +1,8 @@
-"""Entry point of the SwarmService policy pack: serves swarm_provider.policy.POLICIES.
+"""Entry point of the Swarm policy pack: serves swarm_provider.policy's policies.
 
-The CLI runs this with ``python -m pulumi.policy``; it blocks while serving.
+The Pulumi CLI runs this folder with ``python -m pulumi.policy``; it blocks while
+serving. Written by ``python -m swarm_provider.policy init``; the policies live in the
+installed package, so upgrading swarm_provider upgrades them.
 """
 
 from swarm_provider.policy import build_pack

@@ -26,7 +26,7 @@ from .object_provider import (
 from .object_state import NETWORK_COMPUTED
 from .program_inputs import prepare_inputs
 from .registration import Resource
-from .service import default_name
+from .service import default_name, read_existing
 from .table import input_names
 
 Json = Any
@@ -84,6 +84,14 @@ class SwarmNetwork(Resource, module="swarm", name="Network"):
         super().__init__(NetworkProvider(), resource_name,
                          _props(resource_name, inputs, NETWORK_COMPUTED), opts)
 
+    @staticmethod
+    def get(resource_name: str, id: pulumi.Input[str],
+            opts: pulumi.ResourceOptions | None = None) -> SwarmNetwork:
+        """Pulumi's usual ``get``: the existing network ``id`` (id or name), read only.
+        Services can use its ``name``; stack policies count it as declared."""
+        return read_existing(SwarmNetwork, NetworkProvider(), resource_name, id,
+                             (*NETWORK_COMPUTED, *NETWORK_INPUT_NAMES, "owner"), opts)
+
 
 class _FileObject(Resource):
     """What SwarmSecret and SwarmConfig share: inputs, versioned names, ``reference()``."""
@@ -107,7 +115,7 @@ class _FileObject(Resource):
                          _props(resource_name, inputs, self._kind.computed), opts)
 
     def reference(self, file_name: pulumi.Input[str] | None = None, uid: str = "0",
-                  gid: str = "0", mode: int = 0o444) -> pulumi.Output[dict[str, Any]]:
+                  gid: str = "0", mode: int = 0o444) -> pulumi.Output[Any]:
         """The complete Engine reference for ``SwarmService(secrets=[...])`` / ``configs``:
         id and exact (versioned) name, and the file. ``file_name`` defaults to the
         resource name, the short one: ``SwarmSecret("db-password")`` mounts at
@@ -174,6 +182,17 @@ class SwarmSecret(_FileObject, module="swarm", name="Secret"):
         self._register(SecretProvider(), resource_name, inputs,
                        pulumi.ResourceOptions.merge(hidden, opts))
 
+    @staticmethod
+    def get(resource_name: str, id: pulumi.Input[str],
+            opts: pulumi.ResourceOptions | None = None) -> SwarmSecret:
+        """Pulumi's usual ``get``: the existing secret ``id`` (the engine's id or exact
+        name), read only; ``reference()`` works on it. Its data stays unknown (the engine
+        never returns a secret's data)."""
+        hidden = pulumi.ResourceOptions(additional_secret_outputs=["data"])
+        return read_existing(SwarmSecret, SecretProvider(), resource_name, id,
+                             (*SECRET.computed, *SECRET_INPUT_NAMES, "owner"),
+                             pulumi.ResourceOptions.merge(hidden, opts))
+
 
 class SwarmConfig(_FileObject, module="swarm", name="Config"):
     """A Swarm config (plain content, e.g. a configuration file), versioned like
@@ -200,6 +219,14 @@ class SwarmConfig(_FileObject, module="swarm", name="Config"):
         """``delete_timeout`` as for SwarmSecret."""
         inputs = {key: value for key, value in locals().items() if key in CONFIG_INPUT_NAMES}
         self._register(ConfigProvider(), resource_name, inputs, opts)
+
+    @staticmethod
+    def get(resource_name: str, id: pulumi.Input[str],
+            opts: pulumi.ResourceOptions | None = None) -> SwarmConfig:
+        """Pulumi's usual ``get``: the existing config ``id`` (id or exact name), read
+        only; ``reference()`` works on it."""
+        return read_existing(SwarmConfig, ConfigProvider(), resource_name, id,
+                             (*CONFIG.computed, *CONFIG_INPUT_NAMES, "owner"), opts)
 
 
 def _utf8(data: bytes | bytearray) -> str:

@@ -1,17 +1,36 @@
 """pulumi-policy rules for SwarmService, enforced by ``pulumi preview --policy-pack policy``.
 
 Each module holds the policies of one concern as pure ``validate(args, report_violation)``
-functions (built from small checks in ``_support``); ``POLICIES`` lists them all and
-``build_pack`` serves them as a policy pack (the pack folder ``policy/`` at the repo root
-only calls it). High-severity policies are mandatory by default, the rest advisory; a
-``--policy-pack-config`` file changes levels and parameters (see ``policy/README.md``).
+functions (built from small checks in ``_support``); ``POLICIES`` lists the resource
+policies (one service at a time), ``STACK_POLICIES`` those that look at the whole stack
+(``stack``: port clashes, duplicate names, undeclared references), and ``build_pack``
+serves them all as a policy pack. The pack folder ships in the package (``pack/``;
+``python -m swarm_provider.policy init DIR`` copies it, see ``init``). High-severity
+policies are mandatory by default, the rest advisory; a ``--policy-pack-config`` file
+changes levels and parameters (see ``pack/README.md``).
 """
 
 from __future__ import annotations
 
-from pulumi_policy import EnforcementLevel, Policy, PolicyPack, ResourceValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyPack,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
+)
 
-from . import environment, filesystem, image, lifecycle, network, placement, privileges, resources
+from . import (
+    environment,
+    filesystem,
+    image,
+    lifecycle,
+    network,
+    placement,
+    privileges,
+    resources,
+    stack,
+)
 from ._support import SERVICE_TYPE
 
 PACK_NAME = "swarm-service-policies"
@@ -29,6 +48,9 @@ POLICIES: list[ResourceValidationPolicy] = [
 
 POLICIES_BY_NAME: dict[str, ResourceValidationPolicy] = {p.name: p for p in POLICIES}
 
+STACK_POLICIES: list[StackValidationPolicy] = [*stack.POLICIES]
+STACK_POLICIES_BY_NAME: dict[str, StackValidationPolicy] = {p.name: p for p in STACK_POLICIES}
+
 
 def build_pack(
     name: str = PACK_NAME,
@@ -41,7 +63,7 @@ def build_pack(
     ``initial_config`` has the shape of a ``--policy-pack-config`` file (levels as
     ``EnforcementLevel``) and becomes the pack's own starting config.
     """
-    policies: list[Policy] = [*POLICIES]  # PolicyPack takes the base class
+    policies: list[Policy] = [*POLICIES, *STACK_POLICIES]  # PolicyPack takes the base class
     return PolicyPack(
         name=name,
         policies=policies,
@@ -52,4 +74,12 @@ def build_pack(
     )
 
 
-__all__ = ["PACK_NAME", "POLICIES", "POLICIES_BY_NAME", "SERVICE_TYPE", "build_pack"]
+__all__ = [
+    "PACK_NAME",
+    "POLICIES",
+    "POLICIES_BY_NAME",
+    "SERVICE_TYPE",
+    "STACK_POLICIES",
+    "STACK_POLICIES_BY_NAME",
+    "build_pack",
+]

@@ -164,3 +164,47 @@ def local_stack(project: Path, env: dict[str, str], name: str = "dev") -> Any:
     opts = auto.LocalWorkspaceOptions(pulumi_home=env["PULUMI_HOME"], env_vars=env)
     return auto.create_stack(name, work_dir=str(project), opts=opts)
 
+
+
+def checkout_cli(directory: Path) -> Path:
+    """A bin folder with the Pulumi CLI and *this checkout's* language host and shims.
+
+    The CLI looks for its plugins next to its own (real) path, so the binary is linked
+    (or copied) in; the shared cache that `scripts/pulumi-cli` fills keeps whatever
+    version of the shims was installed last."""
+    bindir = directory / "bin"
+    bindir.mkdir(parents=True)
+    cli = Path(pulumi_cli()).resolve()
+    try:
+        os.link(cli, bindir / "pulumi")
+    except OSError:
+        shutil.copy2(cli, bindir / "pulumi")
+    for name in ("pulumi-language-python", "pulumi-language-python-exec",
+                 "pulumi-resource-pulumi-python", "pulumi_language_python_host.py"):
+        shutil.copy2(REPO / "scripts" / "pulumi-shims" / name, bindir / name)
+    version = cli.parent / ".pulumi-version"
+    if version.exists():
+        shutil.copy2(version, bindir / ".pulumi-version")
+    return bindir
+
+
+def bare_env(bindir: Path, state: Path, **extra: str) -> dict[str, str]:
+    """The whole environment of a CLI run by a user who activated nothing: the CLI's
+    folder and the system's on PATH, no PULUMI_PYTHON_CMD, no PYTHONPATH."""
+    home = state / "pulumi-home"
+    backend = state / "backend"
+    home.mkdir(parents=True, exist_ok=True)
+    backend.mkdir(parents=True, exist_ok=True)
+    env = {
+        "HOME": os.environ.get("HOME", "/root"),
+        "PATH": f"{bindir}:/usr/bin:/bin",
+        "PULUMI_HOME": str(home),
+        "PULUMI_BACKEND_URL": f"file://{backend}",
+        "PULUMI_CONFIG_PASSPHRASE": "bare-env",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+    }
+    if os.environ.get("DOCKER_HOST"):
+        env["DOCKER_HOST"] = os.environ["DOCKER_HOST"]
+    env.update(extra)
+    return env

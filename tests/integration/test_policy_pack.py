@@ -170,3 +170,26 @@ def test_hardened_services_pass_every_policy_as_mandatory(
     for policy in POLICIES:
         assert policy.name not in output, output
     assert "can't run policy" not in output
+
+
+def test_stack_policies_fail_the_preview_on_a_port_clash_and_a_duplicate_name(
+    tmp_path: Path, pulumi_bin: Path
+) -> None:
+    """Both would only fail half-way through `pulumi up` on the engine; the stack
+    policies stop them in the preview (new services: their props are still inputs)."""
+    stack = make_stack(tmp_path, pulumi_bin, """
+        SwarmService("web", name="shop-web", image="nginx:1.27",
+                     endpoint_spec={"Ports": [{"TargetPort": 80, "PublishedPort": 8080}]})
+        SwarmService("api", name="shop-api", image="nginx:1.27",
+                     endpoint_spec={"Ports": [{"TargetPort": 8000, "PublishedPort": 8080,
+                                               "PublishMode": "host"}]})
+        SwarmService("web-copy", name="shop-web", image="nginx:1.27")
+    """)
+    with pytest.raises(auto.CommandError) as failure:
+        preview(stack, tmp_path)
+    output = str(failure.value)
+    assert "swarm-unique-published-ports" in output and "swarm-unique-service-names" in output
+    assert 'service "shop-api": endpoint_spec (EndpointSpec): publishes 8080/tcp (host) like ' \
+        'service "shop-web" (resource "web") does' in output
+    assert 'service "shop-web": name (Name): is also the name of the services of resources ' \
+        '"web", "web-copy"' in output

@@ -29,7 +29,7 @@ from pulumi_policy.policy import _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
 from swarm_provider.fields import USER_FIELDS
-from swarm_provider.policy import POLICIES, POLICIES_BY_NAME, SERVICE_TYPE
+from swarm_provider.policy import POLICIES, POLICIES_BY_NAME, SERVICE_TYPE, STACK_POLICIES
 from swarm_provider.policy.image import parse_image
 from swarm_provider.provider import ServiceProvider
 
@@ -133,11 +133,12 @@ def test_hardened_service_passes_defaults_and_prod_config(policy: str) -> None:
 
 def test_prod_config_names_real_policies_and_parameters() -> None:
     json_types = {"boolean": bool, "array": list, "string": str, "integer": int}
+    every = {**POLICIES_BY_NAME, **{p.name: p for p in STACK_POLICIES}}
     for policy, entry in _prod_config().items():
-        assert policy in POLICIES_BY_NAME, policy
+        assert policy in every, policy
         level = entry["enforcementLevel"] if isinstance(entry, dict) else entry
         assert EnforcementLevel(level)
-        schema = POLICIES_BY_NAME[policy].config_schema
+        schema = every[policy].config_schema
         for key, value in _properties(entry).items():
             assert schema is not None and key in schema.properties, (policy, key)
             assert isinstance(value, json_types[schema.properties[key]["type"]]), (policy, key)
@@ -209,10 +210,16 @@ VIOLATIONS: list[tuple[str, dict[str, Any], dict[str, Any] | None, list[str]]] =
      ["MY_THING"]),
     ("swarm-no-secrets-in-env", {"env": {"A": "1"}}, {"namePattern": "("},
      ["namePattern", "not a valid regular expression"]),
-    ("swarm-published-ports", {"endpoint_spec": {"Ports": {8080: 80}}}, None,
-     ["8080 -> 80/tcp", "allowed ports [80, 443]"]),
-    ("swarm-published-ports", {"endpoint_spec": {"Ports": [{"TargetPort": 80}]}}, None,
-     ["(any) -> 80/tcp", "engine picks"]),
+    ("swarm-published-ports", {"endpoint_spec": {"Ports": {22: 22}}}, None,
+     ["22 -> 22/tcp", "allowed ports [80, 443] or 1024-65535", "sshd"]),
+    ("swarm-published-ports", {"endpoint_spec": {"Ports": {2377: 80}}}, None,
+     ["2377 -> 80/tcp", "of Swarm itself"]),
+    ("swarm-published-ports", {"endpoint_spec": {"Ports": {8080: 80}}},
+     {"allowedPortRange": []}, ["8080 -> 80/tcp", "allowed ports [80, 443]"]),
+    ("swarm-published-ports", {"endpoint_spec": {"Ports": [{"TargetPort": 80}]}},
+     {"requirePublishedPort": True}, ["(any) -> 80/tcp", "engine picks"]),
+    ("swarm-published-ports", {"endpoint_spec": {"Ports": [{"TargetPort": 80}]}},
+     {"allowedPortRange": [1024, 20000]}, ["(any) -> 80/tcp", "engine picks"]),
     ("swarm-published-ports", {"endpoint_spec": {"Ports": [
         {"TargetPort": 80, "PublishedPort": 443, "PublishMode": "host"}]}},
      {"allowHostMode": False}, ["host mode", "allowHostMode"]),
@@ -279,6 +286,9 @@ COMPLIANT: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = [
     ("swarm-no-secrets-in-env", {"env": {"API_TOKEN": "x"}}, {"allowedNames": ["api_token"]}),
     ("swarm-no-secrets-in-env", {"env": {"DB_PASSWORD": "x"}}, {"namePattern": "^MY_"}),
     ("swarm-published-ports", {"endpoint_spec": None}, None),
+    # The defaults pass an ordinary service on a high port, and engine-picked ports.
+    ("swarm-published-ports", {"endpoint_spec": {"Ports": {8080: 80, 9443: 443}}}, None),
+    ("swarm-published-ports", {"endpoint_spec": {"Ports": [{"TargetPort": 80}]}}, None),
     ("swarm-published-ports", {"endpoint_spec": {"Ports": {8080: 80}}},
      {"allowedPorts": [8080]}),
     ("swarm-published-ports", {"endpoint_spec": {"Ports": [
@@ -322,9 +332,10 @@ def test_config_from_the_cli_overrides_schema_defaults() -> None:
     """The CLI passes the full config (defaults filled in) with numbers as floats."""
     inputs = service(endpoint_spec={"Ports": {9000: 9000}})
     assert violations("swarm-published-ports", inputs,
-                      {"allowedPorts": [9000.0], "allowHostMode": True}) == []
+                      {"allowedPorts": [9000.0], "allowedPortRange": [],
+                       "allowHostMode": True}) == []
     assert violations("swarm-published-ports", inputs,
-                      {"allowedPorts": [80.0], "allowHostMode": True})
+                      {"allowedPorts": [80.0], "allowedPortRange": [], "allowHostMode": True})
 
 
 @pytest.mark.parametrize(("image", "registry", "repository", "tag", "digest"), [
@@ -422,7 +433,7 @@ def test_analyzer_runs_the_pack_on_unknowns_without_preview_errors() -> None:
 
 def test_readme_documents_every_policy_and_parameter() -> None:
     readme = (REPO / "policy" / "README.md").read_text()
-    for policy in POLICIES:
+    for policy in [*POLICIES, *STACK_POLICIES]:
         assert f"`{policy.name}`" in readme, policy.name
         for key in (policy.config_schema.properties if policy.config_schema else {}):
             assert f"`{key}`" in readme, (policy.name, key)
