@@ -241,7 +241,10 @@ class ServiceProvider(ResourceProvider):
         as the engine can tell, and what to do."""
         label = service_label(name, service_id)
         changes = ", ".join(f"{k} ({drift.details[k]})" for k in drift.changed)
-        versions = f"version {expected.get('version')} -> {live['Version']['Index']}: {changes}"
+        recorded = expected.get("version")
+        if isinstance(recorded, float) and recorded.is_integer():
+            recorded = int(recorded)  # Pulumi's protobuf made the state's index a float
+        versions = f"version {recorded} -> {live['Version']['Index']}: {changes}"
         status = (live.get("UpdateStatus") or {}).get("State")
         if is_as_sent(live.get("Spec") or {}):
             rolling = " and is still rolling out" if status == "updating" else ""
