@@ -14,6 +14,8 @@ import copy
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from swarm_provider import converge
 from swarm_provider.fields import FIELDS_BY_NAME, SENT_LABEL
@@ -139,3 +141,43 @@ def test_a_sent_reorder_counts_as_a_redeploy(row: str, given: Any, reordered: An
     wanted = read_fields(build_spec(canonical(**{row: reordered})))
     assert converge.redeploys(current, wanted) is True
     assert converge.redeploys(current, current) is False
+
+
+names = st.from_regex(r"[a-z][a-z0-9]{0,6}", fullmatch=True)
+LISTS = st.fixed_dictionaries({
+    "mounts": st.lists(names.map(lambda v: f"{v}:/mnt/{v}"), min_size=1, max_size=4,
+                       unique=True),
+    "endpoint_spec": st.lists(st.integers(1, 65535), min_size=1, max_size=4,
+                              unique=True).map(lambda targets: [{"TargetPort": t}
+                                                                for t in targets]),
+    "networks": st.lists(names, min_size=1, max_size=3, unique=True).flatmap(
+        lambda targets: st.tuples(*[st.lists(names, max_size=3).map(
+            lambda aliases, t=t: {"Target": t, "Aliases": aliases}) for t in targets]).map(list)),
+})
+
+
+def as_inputs(lists: dict[str, Any]) -> dict[str, Any]:
+    return {**lists, "endpoint_spec": {"Ports": lists["endpoint_spec"]}}
+
+
+@settings(max_examples=150, deadline=None)
+@given(LISTS, st.randoms(use_true_random=False))
+def test_any_permutation_is_sent_as_given_and_diffs_to_nothing(lists: dict[str, Any],
+                                                                rng: Any) -> None:
+    shuffled = {}
+    for row, items in lists.items():
+        items = [({**i, "Aliases": rng.sample(i["Aliases"], len(i["Aliases"]))}
+                  if row == "networks" else i) for i in items]
+        shuffled[row] = rng.sample(items, len(items))
+    state = read_fields(build_spec(canonical(**as_inputs(lists))))
+    sent = build_spec(canonical(**as_inputs(shuffled)))
+    assert [p["TargetPort"] for p in sent["EndpointSpec"]["Ports"]] == [
+        p["TargetPort"] for p in shuffled["endpoint_spec"]]
+    assert [m["Target"] for m in sent["TaskTemplate"]["ContainerSpec"]["Mounts"]] == [
+        m.split(":")[1] for m in shuffled["mounts"]]
+    assert [(n["Target"], n.get("Aliases", [])) for n in sent["TaskTemplate"]["Networks"]] == [
+        (n["Target"], n["Aliases"]) for n in shuffled["networks"]]
+    provider = ServiceProvider()
+    checked = provider.check({}, {**BASE, **as_inputs(shuffled)})
+    assert checked.failures == []
+    assert provider.diff("id", state, checked.inputs).changes is False
