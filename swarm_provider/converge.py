@@ -108,8 +108,9 @@ UNCHANGED = Change(own_update=False, redeploys=False)
 def redeploys(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
     """Whether going from ``current`` to ``wanted`` canonical rows touches the tasks: the
     engine compares stored shapes, so an engine default written into the live spec and
-    not in ours (docker-py's ``Service.update()`` writes them) is a change here."""
-    changed = diff_fields(current, wanted, engine_defaults=False).changed
+    not in ours (docker-py's ``Service.update()`` writes them) is a change here, and so is
+    an order of mounts, ports or networks that differs (the update sends the wanted one)."""
+    changed = diff_fields(current, wanted, engine_defaults=False, ordered=True).changed
     return any(FIELDS_BY_NAME[name].path[0] in _TASK_PARTS for name in changed)
 
 

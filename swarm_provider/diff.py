@@ -30,24 +30,28 @@ class FieldDiff:
 
 
 def diff_fields(olds: Mapping[str, Any], news: Mapping[str, Any],
-                table: Table = FIELDS, engine_defaults: bool = True) -> FieldDiff:
+                table: Table = FIELDS, engine_defaults: bool = True,
+                ordered: bool = False) -> FieldDiff:
     """Which rows differ, which of those force a replacement, and a line on each.
 
     With ``engine_defaults`` (the default) a value equal to what the engine runs when the
     row is unset compares as unset (``Field.default``); without, the stored shapes are
-    compared as they are, which is what decides whether the tasks get redeployed.
+    compared as they are. Lists whose order carries no meaning (ports, mounts, networks,
+    aliases: ``Field.order_free``) compare as multisets, so reordering them in a program
+    is no change; ``ordered`` compares their order too. Both off is what decides whether
+    the engine redeploys the tasks (it compares the stored specs as they are).
     """
     result = FieldDiff()
     for row in table:
         new = news.get(row.name)
-        old = _canonical(row, olds.get(row.name), engine_defaults)
+        old = _canonical(row, olds.get(row.name), engine_defaults, ordered)
         if contains_unknowns(new):
             result.changed.append(row.name)
             result.details[row.name] = "unknown until apply"
             if row.replace is True:
                 result.replaces.append(row.name)
             continue
-        new = _canonical(row, new, engine_defaults)
+        new = _canonical(row, new, engine_defaults, ordered)
         if old == new:
             continue
         result.changed.append(row.name)
@@ -57,9 +61,9 @@ def diff_fields(olds: Mapping[str, Any], news: Mapping[str, Any],
     return result
 
 
-def _canonical(row: Field, value: Any, engine_defaults: bool) -> Any:
+def _canonical(row: Field, value: Any, engine_defaults: bool, ordered: bool) -> Any:
     try:
-        return row.comparable(value, engine_defaults)
+        return row.comparable(value, engine_defaults, ordered)
     except Exception:  # noqa: BLE001 - state that no longer parses is simply "different"
         return value
 

@@ -65,9 +65,11 @@ FIELDS: tuple[Field, ...] = (
     Field("container_labels", (*_C, "Labels"), n.string_map, "map",
           doc="Labels on the containers (not the service). Changing them redeploys tasks."),
     Field("endpoint_spec", ("EndpointSpec",), n.endpoint_spec, "keyed", key="TargetPort",
+          order_free=n.endpoint_order_free,
           doc="Endpoint mode (vip/dnsrr) and published ports: an EndpointSpec, or a dict "
               'whose "Ports" is {published: target | (target, proto, mode)} or a list of '
-              "PortConfig dicts (the list form can publish one port for tcp and udp)."),
+              "PortConfig dicts (the list form can publish one port for tcp and udp). Sent "
+              "in the order given, compared in any order."),
     Field("env", (*_C, "Env"), n.env, "set", secret=True,
           doc='Environment: {"KEY": "value"} or ["KEY=value"]. Values are redacted in '
               "errors; pass secrets as pulumi secrets or, better, Swarm secrets."),
@@ -88,13 +90,17 @@ FIELDS: tuple[Field, ...] = (
               '{"mode": ..., "replicas": n, "concurrency": c}. Unset is 1 replica. Changing '
               "the kind replaces the service; changing replicas updates it in place."),
     Field("mounts", (*_C, "Mounts"), n.mounts, "keyed", key="Target",
+          order_free=n.mounts_order_free,
           to_engine=to_engine.tmpfs_modes,
           doc='Mounts: "source:target[:ro|rw]" strings (absolute source = bind, else '
               "volume), docker.types.Mount objects or Engine dicts. A volume Subpath "
-              "(Mount subpath=) needs Engine API 1.45 (Docker 26) or newer."),
+              "(Mount subpath=) needs Engine API 1.45 (Docker 26) or newer. Sent in the "
+              "order given, compared in any order."),
     Field("networks", (*_T, "Networks"), n.networks, "keyed", key="Target",
+          order_free=n.networks_order_free,
           doc="Networks to attach: names, ids or NetworkAttachmentConfig (aliases, "
-              "driver options). Names stay names in state; the engine stores ids."),
+              "driver options). Names stay names in state; the engine stores ids. Networks "
+              "and aliases are sent in the order given, compared in any order."),
     Field("resources", (*_T, "Resources"), n.resources, "value",
           doc='Limits and reservations: docker.types.Resources, {"cpu_limit": ...} or '
               'Engine dicts. Memory takes "64m"; CPUs take NanoCPUs or "0.5".'),

@@ -22,11 +22,10 @@ def live_fields(service: Mapping[str, Any], network_names: Mapping[str, str]) ->
     """
     fields = read_fields(service.get("Spec", {}))
     if fields.get("networks"):
-        renamed = [
+        fields["networks"] = [
             {**entry, "Target": network_names.get(entry["Target"], entry["Target"])}
             for entry in fields["networks"]
         ]
-        fields["networks"] = sorted(renamed, key=lambda entry: entry["Target"])
     return fields
 
 

@@ -63,14 +63,23 @@ class Field:
             canonical)
     default: EngineDefault | None = None
     """The engine's behaviour when unset; a value equal to it compares as unset."""
+    order_free: Callable[[Any], Any] | None = None
+    """For rows whose canonical form keeps the user's order (ports, mounts, networks and
+    their aliases: the engine stores them as sent, and ``docker stack deploy`` has its own
+    order), the canonical value in one fixed order: two values that differ only in order
+    compare equal. None: the normaliser already fixes the order (sets) or it matters."""
 
     @property
     def engine_path(self) -> str:
         return ".".join(self.path)
 
-    def comparable(self, value: Any, engine_defaults: bool = True) -> Any:
-        """The canonical value, with engine defaults read as unset (see EngineDefault)."""
+    def comparable(self, value: Any, engine_defaults: bool = True, ordered: bool = False) -> Any:
+        """The canonical value as compared: engine defaults read as unset (see
+        EngineDefault) and lists in one fixed order (``order_free``). ``ordered`` keeps the
+        given order, as the engine does when it decides whether a spec changed."""
         canonical = self.normalise(value)
+        if not ordered and self.order_free is not None:
+            canonical = self.order_free(canonical)
         if engine_defaults and self.default is not None and canonical is not None:
             return self.default.fold(canonical)
         return canonical

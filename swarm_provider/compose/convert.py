@@ -365,15 +365,13 @@ def _mount(project: Project, stack: str, volume: dict[str, Any], fail: Any) -> d
     return mount
 
 
-_PROTOCOL_ORDER = {"tcp": 0, "udp": 1, "sctp": 2}
-
-
 def _endpoint(mode: str | None, ports: list[dict[str, Any]]) -> dict[str, Any]:
     configs = [_pruned({"Protocol": p.get("protocol") or "tcp", "TargetPort": p.get("target"),
                         "PublishedPort": p.get("published"),
                         "PublishMode": p.get("mode") or "ingress"}) for p in ports]
-    configs.sort(key=lambda c: (c.get("PublishedPort", 0), c.get("TargetPort", 0),
-                                _PROTOCOL_ORDER.get(c["Protocol"], 9), c["PublishMode"]))
+    # docker/cli sorts by published port alone; its sort keeps the file's order among
+    # equal ones (0 for unpublished ports) for lists this short, and Python's is stable.
+    configs.sort(key=lambda c: c.get("PublishedPort", 0))
     endpoint: dict[str, Any] = {}
     if mode:
         endpoint["Mode"] = mode.lower()

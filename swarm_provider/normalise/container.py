@@ -153,7 +153,10 @@ _MOUNT_TYPES = {"bind", "volume", "tmpfs", "npipe"}
 
 
 def mounts(value: Any) -> list[dict[str, Any]] | None:
-    """Mounts: ``"src:dst[:ro|rw]"`` strings, ``docker.types.Mount`` or Engine dicts."""
+    """Mounts: ``"src:dst[:ro|rw]"`` strings, ``docker.types.Mount`` or Engine dicts, in
+    the order given: the engine stores them as sent and ``docker stack deploy`` keeps the
+    file's order, so sorting here would store a different spec (comparison is order-free:
+    ``mounts_order_free``)."""
     if value is None:
         return None
     out = [_mount(item) for item in as_list(value, "mounts")]
@@ -161,7 +164,13 @@ def mounts(value: Any) -> list[dict[str, Any]] | None:
     duplicate = next((t for t in targets if targets.count(t) > 1), None)
     if duplicate:
         raise FieldValueError(f"duplicate mount point {duplicate}")
-    return sorted(out, key=lambda m: m["Target"]) or None
+    return out or None
+
+
+def mounts_order_free(canonical: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    """Canonical mounts by target: the same mounts in another order are no change. (The
+    order older versions stored, so their state and sent digests still compare equal.)"""
+    return None if canonical is None else sorted(canonical, key=lambda m: m["Target"])
 
 
 def _mount(item: Any) -> dict[str, Any]:

@@ -139,7 +139,10 @@ def update_config(value: Any) -> dict[str, Any] | None:
 
 
 def endpoint_spec(value: Any) -> dict[str, Any] | None:
-    """EndpointSpec: mode vip/dnsrr and ports (``{published: target}``, tuples or PortConfigs)."""
+    """EndpointSpec: mode vip/dnsrr and ports (``{published: target}``, tuples or PortConfigs).
+
+    Ports keep the order given, which is the order the engine stores (``docker stack
+    deploy`` sorts by published port; comparison is order-free: ``endpoint_order_free``)."""
     if value is None:
         return None
     source = as_mapping(value, "an EndpointSpec or mapping")
@@ -148,7 +151,6 @@ def endpoint_spec(value: Any) -> dict[str, Any] | None:
     if endpoint_mode not in ("vip", "dnsrr"):
         raise FieldValueError("endpoint Mode must be vip or dnsrr", value=endpoint_mode)
     ports = [_port(p) for p in _port_items(pick(source, "Ports"))]
-    ports.sort(key=lambda p: (p["TargetPort"], p["Protocol"], p.get("PublishedPort", 0)))
     published = [(p["PublishedPort"], p["Protocol"]) for p in ports if "PublishedPort" in p]
     clash = next((pair for pair in published if published.count(pair) > 1), None)
     if clash:
@@ -160,6 +162,16 @@ def endpoint_spec(value: Any) -> dict[str, Any] | None:
     if ports:
         out["Ports"] = ports
     return out or None
+
+
+def endpoint_order_free(canonical: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Canonical endpoint with its ports sorted: reordered ports are no change. (The order
+    older versions stored, so their state and sent digests still compare equal.)"""
+    if not canonical or not canonical.get("Ports"):
+        return canonical
+    ports = sorted(canonical["Ports"], key=lambda p: (
+        p["TargetPort"], p["Protocol"], p.get("PublishedPort", 0), repr(sorted(p.items()))))
+    return {**canonical, "Ports": ports}
 
 
 def _port_items(ports: Any) -> list[Any]:

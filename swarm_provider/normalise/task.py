@@ -178,7 +178,10 @@ def platforms(value: Any) -> list[dict[str, str]] | None:
 
 
 def networks(value: Any) -> list[dict[str, Any]] | None:
-    """Network attachments: names/ids or NetworkAttachmentConfig dicts, sorted by target."""
+    """Network attachments: names/ids or NetworkAttachmentConfig dicts, in the order given
+    and with the aliases in the order given, as the engine stores them (``docker stack
+    deploy`` sends the file's aliases, then the service name); comparison is order-free
+    (``networks_order_free``)."""
     if value is None:
         return None
     out = []
@@ -195,13 +198,23 @@ def networks(value: Any) -> list[dict[str, Any]] | None:
             aliases = [aliases]
         entry = {
             "Target": item_text(target),
-            "Aliases": sorted(part("Aliases", item_text, a)
-                              for a in as_list(aliases, "alias strings")),
+            "Aliases": [part("Aliases", item_text, a)
+                        for a in as_list(aliases, "alias strings")],
             "DriverOpts": part("DriverOpts", strict_string_map,
                                pick(source, "DriverOpts", "Options")),
         }
         out.append(prune(entry))
-    return sorted(out, key=lambda n: n["Target"]) or None
+    return out or None
+
+
+def networks_order_free(canonical: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    """Canonical attachments by target, aliases sorted: another order is no change. (The
+    order older versions stored, so their state and sent digests still compare equal.)"""
+    if canonical is None:
+        return None
+    entries = [{**n, "Aliases": sorted(n["Aliases"])} if n.get("Aliases") else n
+               for n in canonical]
+    return sorted(entries, key=lambda n: n["Target"])
 
 
 def log_driver_name(value: Any) -> str | None:

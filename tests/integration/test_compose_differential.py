@@ -8,14 +8,10 @@ owner label, and the names/ids of secret and config objects (versioned), never t
 file name, uid, gid or mode. Network ids differ between two deployments: they are
 compared by network name.
 
-One known difference is compared apart, not hidden: the ORDER of published ports, of
-mounts and of network aliases. SwarmService sends them in its canonical order (sorted
-by target port, by mount target, alphabetically), the CLI in its own (by published
-port, file order, file order then the service name). The engine stores what it is sent;
-none of the three orders changes what runs (the daemon orders mounts by path itself).
-``ORDER_ONLY`` compares those lists as multisets, and ``test_known_order_differences``
-pins the difference so it is seen, not forgotten (fixing it needs the core normalisers
-to keep the given order; see the report of branch compose).
+The ORDER of published ports, of mounts and of network aliases is compared too: the
+engine stores these lists as sent, and ComposeStack sends the CLI's order (ports by
+published port alone, mounts as in the file, aliases as in the file then the service
+name); SwarmService keeps the order it is given and compares them as multisets.
 """
 
 from __future__ import annotations
@@ -151,20 +147,6 @@ def comparable(spec: dict[str, Any], network_names: dict[str, str]) -> dict[str,
     return spec
 
 
-ORDER_ONLY = (".EndpointSpec.Ports", ".TaskTemplate.ContainerSpec.Mounts", ".Aliases")
-"""Lists whose order alone may differ (see the module docstring)."""
-
-
-def order_free(node: Any, path: str = "") -> Any:
-    """``node`` with the ``ORDER_ONLY`` lists sorted, so only their content is compared."""
-    if isinstance(node, dict):
-        return {k: order_free(v, f"{path}.{k}") for k, v in node.items()}
-    if isinstance(node, list):
-        items = [order_free(v, path) for v in node]
-        return sorted(items, key=repr) if path.endswith(ORDER_ONLY) else items
-    return node
-
-
 def compose_program(files: list[str], stack: str) -> str:
     paths = [str(CORPUS / f) for f in files]
     return ("from swarm_provider.compose import ComposeStack\n"
@@ -203,7 +185,7 @@ def deploy_and_compare(client: docker.DockerClient, program: str, stack: str,
     try:
         pulumi_stack.up(on_output=lambda _line: None)
         ours = recorded(client, stack)
-        found = differences(order_free(theirs), order_free(ours))
+        found = differences(theirs, ours)
         assert not found, "\n".join(found)
         preview = pulumi_stack.preview(on_output=lambda _line: None)
         assert set(changes(preview.change_summary)) == {"same"}, preview.change_summary
@@ -272,14 +254,28 @@ def test_converted_program_deploys_the_same_specs(case: str, docker_client: dock
                        {**pulumi_env, **env})
 
 
-def test_known_order_differences() -> None:
-    """What ``ORDER_ONLY`` forgives, as the core sends it today (this fails, on purpose,
-    once SwarmService keeps the given order: then drop ``ORDER_ONLY``)."""
+def test_the_spec_sent_has_the_clis_order() -> None:
+    """The order ``docker stack deploy`` stores, which the cases above compare exactly,
+    in the spec ComposeStack's services send (no engine needed): mounts in the file's
+    order, ports by published port alone (unpublished ones in the file's order), aliases
+    as in the file then the service name. Each list is unsorted by its key, so a core
+    that sorted them again would fail here as well as above."""
     from swarm_provider.compose import load, plan
-    from swarm_provider.fields import FIELDS_BY_NAME
+    from swarm_provider.spec import build_spec
+    from swarm_provider.validate import require_valid
 
     env = {"IMAGE": "img", "P1": "8001", "P2": "8002", "P3": "8003", "R1": "9000", "R2": "9001"}
-    stack = plan(load([CORPUS / "volumes.yml"], process_env=env, dotenv=False), "st")
-    mounts = FIELDS_BY_NAME["mounts"].normalise(stack.services["store"]["mounts"])
-    targets = [m["Target"] for m in mounts]
-    assert targets == sorted(targets) != [m["Target"] for m in stack.services["store"]["mounts"]]
+
+    def sent(file: str, service: str) -> dict[str, Any]:
+        stack = plan(load([CORPUS / file], process_env=env, dotenv=False), "st")
+        return build_spec(require_valid({**stack.services[service], "owner": "o"}))
+
+    mounts = sent("volumes.yml", "store")["TaskTemplate"]["ContainerSpec"]["Mounts"]
+    assert [m["Target"] for m in mounts] == [
+        "/data", "/cache", "/anon", "/corpus", "/host-tmp", "/scratch", "/data-ro"]
+    ports = sent("ports.yml", "web")["EndpointSpec"]["Ports"]
+    assert [(p.get("PublishedPort", 0), p["TargetPort"]) for p in ports] == [
+        (0, 7000), (0, 6000), (8001, 80), (8002, 53), (8003, 8443), (9000, 90), (9001, 91)]
+    networks = sent("networks.yml", "front")["TaskTemplate"]["Networks"]
+    assert [(n["Target"], n["Aliases"]) for n in networks] == [
+        ("st_backend", ["front"]), ("st_frontend", ["www", "portal", "front"])]

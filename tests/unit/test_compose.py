@@ -151,11 +151,14 @@ def test_override_file_merges_as_docker_stack_deploy() -> None:
     assert set(corpus_plan("base.yml", "override.yml").services) == {"web", "db", "cache"}
 
 
-def test_ports_ranges_expand_and_sort() -> None:
+def test_ports_ranges_expand_and_sort_by_published_port_alone() -> None:
+    """docker/cli sorts by PublishedPort only; equal ones (unpublished: 0) keep the
+    file's order, and the spec sent keeps this order (test_list_order.py)."""
     ports = corpus_plan("ports.yml").services["web"]["endpoint_spec"]["Ports"]
     assert [(p.get("PublishedPort"), p["TargetPort"], p["Protocol"], p["PublishMode"])
             for p in ports] == [
-        (None, 7000, "tcp", "ingress"), (8001, 80, "tcp", "ingress"),
+        (None, 7000, "tcp", "ingress"), (None, 6000, "udp", "ingress"),
+        (8001, 80, "tcp", "ingress"),
         (8002, 53, "udp", "ingress"), (8003, 8443, "tcp", "host"),
         (9000, 90, "tcp", "ingress"), (9001, 91, "tcp", "ingress")]
 

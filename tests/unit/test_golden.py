@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from swarm_provider.fields import SENT_LABEL
+from swarm_provider.fields import FIELDS_BY_NAME, SENT_LABEL
 from swarm_provider.provider import ServiceProvider
 from swarm_provider.spec import build_spec, is_as_sent, with_sent_digest
 from swarm_provider.state import live_fields, outputs
@@ -39,7 +39,13 @@ def test_recorded_service_diffs_to_nothing_against_its_inputs(path: Path) -> Non
     result = provider.diff(state["service_id"], state, checked.inputs)
     assert result.changes is False
     for name, value in checked.inputs.items():
-        assert state[name] == value, name
+        # Recorded from versions that sent ports, mounts and networks sorted: the same
+        # content in another order, which compares equal (Field.order_free).
+        row = FIELDS_BY_NAME.get(name)
+        if row is not None and row.order_free is not None:
+            assert row.order_free(state[name]) == row.order_free(value), name
+        else:
+            assert state[name] == value, name
 
 
 @pytest.mark.parametrize("path", GOLDEN, ids=lambda p: f"{p.parent.name}/{p.stem}")

@@ -33,6 +33,10 @@ inputs = st.fixed_dictionaries(
         "healthcheck": st.fixed_dictionaries({"test": words, "interval": durations}),
         "hosts": st.dictionaries(names, st.sampled_from(["10.0.0.1", "10.0.0.2"]), max_size=3),
         "mounts": st.lists(names.map(lambda v: f"{v}:/mnt/{v}"), max_size=3, unique=True),
+        "endpoint_spec": st.lists(st.integers(1, 65535), max_size=4, unique=True).map(
+            lambda targets: {"Ports": [{"TargetPort": t} for t in targets]}),
+        "networks": st.lists(st.fixed_dictionaries(
+            {"Target": names, "Aliases": st.lists(names, max_size=3)}), max_size=3),
         "ulimits": st.dictionaries(st.sampled_from(["nofile", "nproc"]), st.integers(1, 4096)),
         "force_update": st.integers(0, 5),
         "tty": st.booleans(),
