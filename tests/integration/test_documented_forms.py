@@ -124,7 +124,8 @@ FORMS: dict[str, str] = {
     "ulimits-pair": 'ulimits={"nofile": [1024, 2048]}',
     "ulimits-list": 'ulimits=[{"Name": "nproc", "Soft": 64, "Hard": 128}]',
     "name": 'name="docs-explicit-name"',
-    "extras": "pids_limit=100, force_update=1, maxreplicas=2, init=True, tty=True",
+    "extras": "pids_limit=100, force_update=1, maxreplicas=2, init=True, tty=True, "
+              "oom_score_adj=100",
     "flags": 'read_only=True, open_stdin=True, user="1000:1000", workdir="/tmp", '
              'stop_signal="SIGINT", groups=["wheel"], isolation="default"',
 }

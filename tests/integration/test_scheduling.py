@@ -33,7 +33,8 @@ FAST = {"stop_grace_period": "1s", "init": True, "update_config": {"Monitor": "1
         "restart_policy": {"Delay": "200ms"}}
 
 
-def testbed(*args: str) -> None:
+def run_testbed(*args: str) -> None:
+    """scripts/testbed with these arguments (not named test*: pytest would collect it)."""
     subprocess.run([str(REPO / "scripts" / "testbed"), *args], check=True, timeout=180)
 
 
@@ -53,7 +54,7 @@ def three_nodes(docker_client: docker.DockerClient) -> dict[str, str]:
 def node_back() -> Iterator[None]:
     """Whatever the test did to worker 2, it is running and ready afterwards."""
     yield
-    testbed("node-start", "2")
+    run_testbed("node-start", "2")
 
 
 @pytest.fixture
@@ -208,6 +209,7 @@ def test_placement_preferences_spread_over_node_labels(
     provider.delete(created.id, outs(created))
 
 
+@pytest.mark.serial  # drains, stops or restarts a worker: nothing may run beside it
 def test_a_node_drained_during_a_rolling_update_the_update_completes_on_the_others(
     provider: ServiceProvider, make: Callable[..., dict[str, Any]], three_nodes: dict[str, str],
     docker_client: docker.DockerClient,
@@ -240,6 +242,7 @@ def test_a_node_drained_during_a_rolling_update_the_update_completes_on_the_othe
         set_availability("active")
 
 
+@pytest.mark.serial  # drains, stops or restarts a worker: nothing may run beside it
 def test_a_worker_lost_mid_update_is_named_and_the_next_up_converges_once_it_is_back(
     provider: ServiceProvider, make: Callable[..., dict[str, Any]], three_nodes: dict[str, str],
     docker_client: docker.DockerClient, node_back: None,
@@ -250,14 +253,14 @@ def test_a_worker_lost_mid_update_is_named_and_the_next_up_converges_once_it_is_
                 constraints=["node.labels.testbed.node!=0"], update_config=update)
     created = provider.create(news)
     changed = provider.check({}, {**news, "env": {"RELEASE": "2"}, "timeout": 45}).inputs
-    testbed("node-stop", "2", "--kill")
+    run_testbed("node-stop", "2", "--kill")
     try:
         with pytest.raises(ConvergenceError) as failed:
             provider.update(created.id, outs(created), changed)
         message = str(failed.value)
         assert f"node {LOST} (id {three_nodes[LOST][:12]}) is down" in message, message
     finally:
-        testbed("node-start", "2")
+        run_testbed("node-start", "2")
     # Pulumi kept the old outputs (update raised). The next `up`, with the node back:
     updated = provider.update(created.id, outs(created), changed)
     assert running_nodes(docker_client, news["name"]) == sorted(
@@ -268,6 +271,7 @@ def test_a_worker_lost_mid_update_is_named_and_the_next_up_converges_once_it_is_
     provider.delete(created.id, outs(updated))
 
 
+@pytest.mark.serial  # drains, stops or restarts a worker: nothing may run beside it
 def test_a_worker_daemon_restart_during_an_update_then_the_next_up_converges(
     provider: ServiceProvider, make: Callable[..., dict[str, Any]], three_nodes: dict[str, str],
     docker_client: docker.DockerClient, node_back: None,
@@ -278,8 +282,8 @@ def test_a_worker_daemon_restart_during_an_update_then_the_next_up_converges(
 
     def restart() -> None:
         time.sleep(1)
-        testbed("node-stop", "2")
-        testbed("node-start", "2")
+        run_testbed("node-stop", "2")
+        run_testbed("node-start", "2")
 
     restarter = threading.Thread(target=restart)
     restarter.start()
