@@ -27,6 +27,7 @@ from typing import Any
 import docker
 import pytest
 
+from swarm_provider.api_versions import FEATURES, parse_api_version
 from swarm_provider.provider import ServiceProvider
 from swarm_provider.spec import build_spec
 from swarm_provider.validate import require_valid
@@ -121,8 +122,8 @@ def test_removing_a_sub_struct_from_a_live_service_applies(
     assert after["TaskTemplate"]["Placement"] == {}
     assert after["TaskTemplate"]["Resources"] == {}
     assert after["EndpointSpec"] == {"Mode": "vip"}
-    assert at_path(after, ("TaskTemplate", "ContainerSpec", "Privileges")) == {
-        "CredentialSpec": None, "SELinuxContext": None}
+    assert at_path(after, ("TaskTemplate", "ContainerSpec", "Privileges")) == (
+        cleared_privileges(docker_client))
     if path not in BASE_PATHS:
         assert at_path(after, path) is None, f"{field} is still live"
     running = [t for t in docker_client.api.tasks(filters={"service": name,
@@ -131,6 +132,17 @@ def test_removing_a_sub_struct_from_a_live_service_applies(
     assert len(running) == 2
     assert result.outs is not None and result.outs[field] is None
     assert provider.diff(created.id, result.outs, cleared).changes is False
+
+
+def cleared_privileges(client: docker.DockerClient) -> dict[str, Any]:
+    """The Privileges a service without privileges reads back: the nulls the CLI sends,
+    plus ``NoNewPrivileges: false`` from the API that has that field (1.44, Docker 25):
+    the engine reports that bool even when unset, so Docker 28 shows it and 20.10 not."""
+    shape: dict[str, Any] = {"CredentialSpec": None, "SELinuxContext": None}
+    field = next(f for f in FEATURES if f.path[-1] == "NoNewPrivileges")
+    if parse_api_version(client.api.api_version) >= field.minimum:
+        shape["NoNewPrivileges"] = False
+    return shape
 
 
 def at_path(spec: dict[str, Any], path: tuple[str, ...]) -> Any:
