@@ -561,10 +561,19 @@ class _Wait:
         return f"\nlast {what} of task {task_id[:12]}:\n  | " + "\n  | ".join(shown)
 
 
+STOP_SIGNAL_EXIT_CODES = frozenset({0, 128 + 2, 128 + 9, 128 + 15})
+"""Exit codes of a container stopped on request: cleanly, or by SIGINT, SIGKILL, SIGTERM
+(a drained node's task under ``init`` exits 143)."""
+
+
 def _shut_down_by_the_engine(task: Mapping[str, Any]) -> bool:
-    """A task the orchestrator stopped itself (``shutdown``, no error, no exit code): when
-    it is what paused an update, a node's loss or return did, not a fault of the spec."""
-    return tasks.state_of(task) == "shutdown" and not tasks.error_of(task)
+    """A task the orchestrator stopped itself (``shutdown`` as desired, no engine error,
+    an exit code of a stop signal): when it is what paused an update, a node's drain,
+    loss or return did, not a fault of the spec."""
+    status = task.get("Status") or {}
+    code = (status.get("ContainerStatus") or {}).get("ExitCode") or 0
+    return (tasks.state_of(task) == "shutdown" and task.get("DesiredState") == "shutdown"
+            and not status.get("Err") and code in STOP_SIGNAL_EXIT_CODES)
 
 
 def view_tasks(view: tasks.Assessment) -> list[dict[str, Any]]:

@@ -211,10 +211,19 @@ def test_old_spec_tasks_with_no_update_under_way_are_a_stalled_rollout(
     assert not isinstance(created.value, RolloutStalled)
 
 
-@pytest.mark.parametrize(("named_state", "stalled"), [("shutdown", True), ("failed", False)])
+@pytest.mark.parametrize(("named_state", "exit_code", "stalled"), [
+    ("shutdown", None, True),
+    ("shutdown", 143, True),  # SIGTERM'd under init when its node was drained
+    ("shutdown", 1, False),  # it failed on its way down: maybe the spec
+    ("failed", 1, False),
+])
 def test_a_pause_caused_by_a_task_the_engine_shut_down_is_a_stalled_rollout(
-        script: Any, monkeypatch: pytest.MonkeyPatch, named_state: str, stalled: bool) -> None:
-    named = running(1, named_state, err="" if stalled else "task: non-zero exit (1)", at=1)
+        script: Any, monkeypatch: pytest.MonkeyPatch, named_state: str, exit_code: int | None,
+        stalled: bool) -> None:
+    named = running(1, named_state, err="" if named_state == "shutdown" else
+                    "task: non-zero exit (1)", at=1)
+    if exit_code is not None:
+        named["Status"]["ContainerStatus"] = {"ExitCode": exit_code}
     named["ID"] = "abcdefghijklmnopqrstuvwxy"
     made = script([("paused", [named])])
     monkeypatch.setattr(made, "inspect", lambda _a, _i: {
