@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import docker
 import pytest
@@ -70,3 +71,22 @@ def services_cleanup(docker_client: docker.DockerClient) -> Iterator[list[str]]:
     for service in docker_client.services.list():
         if service.name in names:
             removal.remove(docker_client.api, service.id, service.name)
+
+
+@pytest.fixture
+def service_inputs(provider: ServiceProvider, unique: Callable[[str], str], test_image: str,
+                   services_cleanup: list[str]) -> Callable[..., dict[str, Any]]:
+    """``service_inputs(stem, **inputs)``: checked inputs of a sleeping service with a unique
+    name, removed after the test (modules bind their defaults with ``functools.partial``)."""
+
+    def build(stem: str, **inputs: Any) -> dict[str, Any]:
+        name = unique(stem)
+        services_cleanup.append(name)
+        raw = {"name": name, "image": test_image, "command": ["sleep", "600"],
+               "owner": f"test/{name}", **inputs}
+        checked = provider.check({}, raw)
+        assert checked.failures == [], checked.failures
+        return dict(checked.inputs)
+
+    return build
+

@@ -10,6 +10,7 @@ change that makes the wait chatty fails here.
 from __future__ import annotations
 
 import collections
+import functools
 import os
 import re
 import time
@@ -83,20 +84,9 @@ def job_containers_cleanup() -> Iterator[list[str]]:
 
 
 @pytest.fixture
-def make(provider: ServiceProvider, unique: Callable[[str], str], test_image: str,
-         services_cleanup: list[str]) -> Callable[..., dict[str, Any]]:
+def make(service_inputs: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     """Checked inputs for a service with a unique name (removed after the test)."""
-
-    def inputs(stem: str, **extra: Any) -> dict[str, Any]:
-        name = unique(stem)
-        services_cleanup.append(name)
-        raw = {"name": name, "image": test_image, "command": ["sleep", "600"],
-               "owner": f"test/convergence/{name}", **FAST, **extra}
-        checked = provider.check({}, raw)
-        assert checked.failures == [], checked.failures
-        return checked.inputs
-
-    return inputs
+    return functools.partial(service_inputs, **FAST)
 
 
 def outs(result: Any) -> dict[str, Any]:

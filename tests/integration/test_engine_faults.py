@@ -7,6 +7,7 @@ is re-checked by a read, never sent again blindly; the outputs always match the 
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -42,18 +43,8 @@ def flaky(proxy: FaultProxy) -> ServiceProvider:
 
 
 @pytest.fixture
-def make(flaky: ServiceProvider, unique: Callable[[str], str], test_image: str,
-         services_cleanup: list[str]) -> Callable[..., dict[str, Any]]:
-    def inputs(stem: str, **extra: Any) -> dict[str, Any]:
-        name = unique(stem)
-        services_cleanup.append(name)
-        raw = {"name": name, "image": test_image, "command": ["sleep", "600"],
-               "owner": f"test/faults/{name}", **FAST, **extra}
-        checked = flaky.check({}, raw)
-        assert checked.failures == [], checked.failures
-        return checked.inputs
-
-    return inputs
+def make(service_inputs: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    return functools.partial(service_inputs, **FAST)  # check is pure: any provider
 
 
 def services_named(client: docker.DockerClient, name: str) -> list[Any]:

@@ -9,6 +9,7 @@ bring it back. Other tests share this swarm: nothing here touches nodes 0 and 1.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -58,18 +59,8 @@ def node_back() -> Iterator[None]:
 
 
 @pytest.fixture
-def make(provider: ServiceProvider, unique: Callable[[str], str], test_image: str,
-         services_cleanup: list[str]) -> Callable[..., dict[str, Any]]:
-    def inputs(stem: str, **extra: Any) -> dict[str, Any]:
-        name = unique(stem)
-        services_cleanup.append(name)
-        raw = {"name": name, "image": test_image, "command": ["sleep", "600"],
-               "owner": f"test/scheduling/{name}", **FAST, **extra}
-        checked = provider.check({}, raw)
-        assert checked.failures == [], checked.failures
-        return checked.inputs
-
-    return inputs
+def make(service_inputs: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    return functools.partial(service_inputs, **FAST)
 
 
 def outs(result: Any) -> dict[str, Any]:

@@ -12,6 +12,7 @@ silently (issue 14, items 2 and 3).
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import threading
 import time
@@ -30,16 +31,8 @@ SLOW = {"mode": {"mode": "replicated", "replicas": 2}, "init": True, "stop_grace
 
 
 @pytest.fixture
-def make(test_image: str, unique: Callable[[str], str], provider: ServiceProvider,
-         services_cleanup: list[str]) -> Callable[..., dict[str, Any]]:
-    def build(stem: str, **extra: Any) -> dict[str, Any]:
-        name = unique(stem)
-        services_cleanup.append(name)
-        raw = {"name": name, "image": test_image, "owner": f"test/{name}", **SLOW, **extra}
-        checked = provider.check({}, raw)
-        assert checked.failures == []
-        return dict(checked.inputs)
-    return build
+def make(service_inputs: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    return functools.partial(service_inputs, **SLOW)
 
 
 def env_of(client: docker.DockerClient, name: str) -> list[str]:
