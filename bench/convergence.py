@@ -26,9 +26,10 @@ from typing import Any
 
 import docker
 
-from swarm_provider import engine, tasks
-from swarm_provider.converge import DEFAULT_MONITOR_NS, POLL_SECONDS
-from swarm_provider.provider import ServiceProvider
+from swarm_provider.api import engine
+from swarm_provider.converge import tasks
+from swarm_provider.converge.wait import DEFAULT_MONITOR_NS, POLL_SECONDS
+from swarm_provider.providers.service import ServiceProvider
 
 IMAGE = os.environ.get("SWARM_TEST_IMAGE", "swarm-testbed/busybox:1.0")
 MODES: dict[str, tuple[Any, list[str]]] = {

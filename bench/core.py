@@ -12,8 +12,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from swarm_provider.provider import ServiceProvider
-from swarm_provider.state import live_fields, outputs
+from swarm_provider.core.outputs import live_fields, outputs
+from swarm_provider.providers.service import ServiceProvider
 
 GOLDEN = Path(__file__).resolve().parents[1] / "tests" / "unit" / "golden" / "full.json"
 ROUNDS = 2000

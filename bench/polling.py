@@ -24,7 +24,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from swarm_provider import converge, engine
+from swarm_provider.api import engine
+from swarm_provider.converge import wait as converge
 from swarm_provider.errors import ConvergenceError
 
 IMAGE = os.environ.get("SWARM_TEST_IMAGE", "swarm-testbed/busybox:1.0")

@@ -1,7 +1,8 @@
 """swarm_provider: Docker Swarm services as Pulumi resources.
 
-Flow: ``fields`` (the table) -> ``validate`` -> ``spec`` -> ``engine`` -> ``state``
-(read back) -> ``diff``; ``provider`` orchestrates, ``service`` is the resource class.
+Flow, folder by folder: ``schema`` (what an input is: the field tables) -> ``core`` (check,
+spec, read back, diff, outputs; pure) -> ``api`` (the engine) -> ``converge`` (wait until
+it runs); ``providers`` orchestrate, ``resources`` are the classes users write against.
 
 The resource classes are imported on first use (PEP 562): the provider process imports
 this package to unpickle one provider, and a program with services only never needs the
@@ -13,14 +14,18 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from . import _moved
+
 if TYPE_CHECKING:
-    from .objects import SwarmConfig, SwarmNetwork, SwarmSecret
-    from .service import SwarmService
+    from .resources.objects import SwarmConfig, SwarmNetwork, SwarmSecret
+    from .resources.service import SwarmService
 
 __all__ = ["SwarmService", "SwarmNetwork", "SwarmSecret", "SwarmConfig"]
 
-_HOMES = {"SwarmService": ".service", "SwarmNetwork": ".objects", "SwarmSecret": ".objects",
-          "SwarmConfig": ".objects"}
+_HOMES = {"SwarmService": ".resources.service", "SwarmNetwork": ".resources.objects",
+          "SwarmSecret": ".resources.objects", "SwarmConfig": ".resources.objects"}
+
+_moved.install()
 
 
 def __getattr__(name: str) -> Any:

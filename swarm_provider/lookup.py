@@ -23,9 +23,9 @@ from typing import Any
 
 import pulumi
 
-from . import engine
+from .api import engine
+from .core.outputs import live_fields
 from .errors import NotFoundError
-from .state import live_fields
 
 Info = dict[str, Any]
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import pulumi
 
-from ..objects import SwarmConfig, SwarmNetwork, SwarmSecret
-from ..service import SwarmService, default_name
+from ..resources.objects import SwarmConfig, SwarmNetwork, SwarmSecret
+from ..resources.service import SwarmService, default_name
 from .convert import FileRef, StackPlan, plan
 from .errors import ComposeError
 from .interpolate import resolve_tokens
@@ -121,7 +121,8 @@ class ComposeStack(pulumi.ComponentResource):
 def external_reference(ref: FileRef, name: str) -> dict[str, Any]:
     """The reference to an ``external: true`` secret or config, looked up by name (while
     the program runs: the preview needs the swarm), as the docker CLI looks it up."""
-    from .. import engine, lookup
+    from .. import lookup
+    from ..api import engine
 
     api = engine.client(lookup.stack_connection()).api
     kind = ref.kind[:-1]

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import units
 from ..errors import FieldValueError
+from ..schema import units
 from .errors import ComposeError, message
 from .load import Project
 

@@ -42,8 +42,8 @@ from pulumi_policy.proxy import (
 )
 
 from ..errors import field_message
-from ..fields import FIELDS_BY_NAME
-from ..service import SwarmService
+from ..resources.service import SwarmService
+from ..schema.service import FIELDS_BY_NAME
 
 SERVICE_TYPE: Final = f"pulumi-python:{SwarmService._resource_type_name}"
 """The Pulumi type of SwarmService: ``pulumi-python:dynamic/swarm:Service``."""

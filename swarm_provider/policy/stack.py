@@ -32,7 +32,7 @@ from pulumi_policy import (
 )
 
 from ..errors import field_message
-from ..fields import FIELDS_BY_NAME
+from ..schema.service import FIELDS_BY_NAME
 from ._support import SERVICE_TYPE, UNKNOWN, as_int, config_schema, contains_unknown, plain
 
 NETWORK_TYPE: Final = "pulumi-python:dynamic/swarm:Network"

@@ -25,8 +25,8 @@ from typing import Any
 import docker
 import pytest
 
-from swarm_provider import removal
-from swarm_provider.provider import ServiceProvider
+from swarm_provider.converge import removal
+from swarm_provider.providers.service import ServiceProvider
 
 
 @pytest.fixture(scope="session")

@@ -18,10 +18,10 @@ import pytest
 from pulumi import automation as auto
 
 from swarm_provider import lookup
+from swarm_provider.core.spec import sent_digest
 from swarm_provider.errors import EngineError, NotFoundError
-from swarm_provider.fields import OWNER_LABEL, SENT_LABEL
-from swarm_provider.provider import ServiceProvider
-from swarm_provider.spec import sent_digest
+from swarm_provider.providers.service import ServiceProvider
+from swarm_provider.schema.service import OWNER_LABEL, SENT_LABEL
 
 from . import pulumi_helpers as helpers
 

@@ -28,7 +28,7 @@ from typing import Any
 import docker
 import pytest
 
-from swarm_provider.fields import OWNER_LABEL, SENT_LABEL
+from swarm_provider.schema.service import OWNER_LABEL, SENT_LABEL
 
 from .pulumi_helpers import changes, free_port, local_stack, pulumi_env, write_program
 
@@ -261,8 +261,8 @@ def test_the_spec_sent_has_the_clis_order() -> None:
     as in the file then the service name. Each list is unsorted by its key, so a core
     that sorted them again would fail here as well as above."""
     from swarm_provider.compose import load, plan
-    from swarm_provider.spec import build_spec
-    from swarm_provider.validate import require_valid
+    from swarm_provider.core.check import require_valid
+    from swarm_provider.core.spec import build_spec
 
     env = {"IMAGE": "img", "P1": "8001", "P2": "8002", "P3": "8003", "R1": "9000", "R2": "9001"}
 

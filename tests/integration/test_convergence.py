@@ -21,9 +21,9 @@ from typing import Any
 import docker
 import pytest
 
-from swarm_provider import engine
+from swarm_provider.api import engine
 from swarm_provider.errors import ConvergenceError
-from swarm_provider.provider import ServiceProvider
+from swarm_provider.providers.service import ServiceProvider
 
 REPO = Path(__file__).resolve().parents[2]
 FAST = {"stop_grace_period": "1s", "init": True, "update_config": {"Monitor": "1s"}}

@@ -174,7 +174,7 @@ def test_every_documented_value_form_previews(tmp_path: Path,
 
 def test_every_documented_form_is_listed() -> None:
     """Each row doc that shows a Python value form has it among FORMS (or in a doc block)."""
-    from swarm_provider.fields import USER_FIELDS
+    from swarm_provider.schema.service import USER_FIELDS
 
     listed = " ".join(FORMS.values()) + " image="  # every service has an image
     for row in USER_FIELDS:

@@ -19,8 +19,8 @@ from typing import Any
 import docker
 from pulumi import automation as auto
 
-from swarm_provider.diff import diff_fields
-from swarm_provider.provider import ServiceProvider
+from swarm_provider.core.diff import diff_fields
+from swarm_provider.providers.service import ServiceProvider
 
 from . import pulumi_helpers as helpers
 

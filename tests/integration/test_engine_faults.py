@@ -16,9 +16,9 @@ from typing import Any
 import docker
 import pytest
 
-from swarm_provider import engine
+from swarm_provider.api import engine
 from swarm_provider.errors import TransientEngineError
-from swarm_provider.provider import ServiceProvider
+from swarm_provider.providers.service import ServiceProvider
 
 from .fault_proxy import FaultProxy, fault_proxy
 

@@ -21,9 +21,9 @@ import docker
 import pytest
 from docker import types
 
-from swarm_provider import engine
+from swarm_provider.api import engine
 from swarm_provider.errors import ConflictError, EngineError
-from swarm_provider.provider import ServiceProvider
+from swarm_provider.providers.service import ServiceProvider
 
 ON_MANAGER = ["node.role==manager"]  # the volume below lives on the manager's engine
 

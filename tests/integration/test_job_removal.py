@@ -14,7 +14,7 @@ from typing import Any
 import docker
 import pytest
 
-from swarm_provider.provider import ServiceProvider
+from swarm_provider.providers.service import ServiceProvider
 
 
 def running_tasks(client: docker.DockerClient, service_id: str) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from typing import Any
 
 import docker
 
-from swarm_provider.provider import ServiceProvider
+from swarm_provider.providers.service import ServiceProvider
 
 PORTS = [{"TargetPort": 9000}, {"TargetPort": 53, "Protocol": "udp"}, {"TargetPort": 8080}]
 MOUNTS = [{"Type": "tmpfs", "Target": "/z/cache"}, {"Type": "tmpfs", "Target": "/a/scratch"},

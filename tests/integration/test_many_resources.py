@@ -2,7 +2,7 @@
 
 The SDK's ``serialize_provider`` used to leave one more pickling wrapper behind per
 resource, so the 487th registration of a process failed with RecursionError; see
-``swarm_provider.registration``. A preview needs no swarm: ``wait=False`` services make
+``swarm_provider.resources.registration``. A preview needs no swarm: ``wait=False`` services make
 no engine call in check or diff.
 """
 

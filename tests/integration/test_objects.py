@@ -16,15 +16,15 @@ import docker
 import pytest
 from docker import types
 
+from swarm_provider.core.objects import data_sha256
 from swarm_provider.errors import EngineError
-from swarm_provider.object_provider import (
+from swarm_provider.providers.objects import (
     ConfigProvider,
     FileObjectProvider,
     NetworkProvider,
     SecretProvider,
 )
-from swarm_provider.object_state import data_sha256
-from swarm_provider.provider import ServiceProvider
+from swarm_provider.providers.service import ServiceProvider
 
 Provider = NetworkProvider | FileObjectProvider
 

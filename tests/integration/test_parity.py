@@ -19,7 +19,7 @@ import docker
 import pytest
 
 from swarm_provider import lookup
-from swarm_provider.provider import ServiceProvider
+from swarm_provider.providers.service import ServiceProvider
 
 LOOP = "trap 'exit 0' TERM; while true; do sleep 1; done"
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from swarm_provider import converge, engine
+from swarm_provider.api import engine
+from swarm_provider.converge import wait as converge
 from swarm_provider.errors import ConvergenceError
 
 WAITERS = 20

@@ -23,9 +23,9 @@ from typing import Any
 import docker
 import pytest
 
-from swarm_provider import converge
+from swarm_provider.converge import wait as converge
 from swarm_provider.errors import ConvergenceError
-from swarm_provider.provider import ServiceProvider
+from swarm_provider.providers.service import ServiceProvider
 
 REPO = Path(__file__).resolve().parents[2]
 LOST = "swtb-node2"

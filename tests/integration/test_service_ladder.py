@@ -17,11 +17,11 @@ import docker
 import pytest
 from docker import types
 
-from swarm_provider import engine
-from swarm_provider.api_versions import FEATURES, parse_api_version
+from swarm_provider.api import engine
 from swarm_provider.errors import EngineError
-from swarm_provider.fields import FIELDS, FIELDS_BY_NAME
-from swarm_provider.provider import ServiceProvider
+from swarm_provider.providers.service import ServiceProvider
+from swarm_provider.schema.api_versions import FEATURES, parse_api_version
+from swarm_provider.schema.service import FIELDS, FIELDS_BY_NAME
 
 Deps = dict[str, str]
 Value = Callable[[Deps], Any] | Any

@@ -27,10 +27,10 @@ from typing import Any
 import docker
 import pytest
 
-from swarm_provider.api_versions import FEATURES, parse_api_version
-from swarm_provider.provider import ServiceProvider
-from swarm_provider.spec import build_spec
-from swarm_provider.validate import require_valid
+from swarm_provider.core.check import require_valid
+from swarm_provider.core.spec import build_spec
+from swarm_provider.providers.service import ServiceProvider
+from swarm_provider.schema.api_versions import FEATURES, parse_api_version
 
 BASE_PATHS = [
     ("TaskTemplate", "Placement"),

@@ -23,7 +23,7 @@ import docker
 import pytest
 
 from swarm_provider.errors import ConflictError
-from swarm_provider.provider import ServiceProvider
+from swarm_provider.providers.service import ServiceProvider
 
 SLOW = {"mode": {"mode": "replicated", "replicas": 2}, "init": True, "stop_grace_period": "1s",
         "update_config": {"Parallelism": 1, "Delay": "3s", "Monitor": "1s"},

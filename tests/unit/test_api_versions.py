@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from docker import types
 
-from swarm_provider.api_versions import FEATURES, require_features
+from swarm_provider.core.spec import build_spec
 from swarm_provider.errors import EngineError
-from swarm_provider.fields import FIELDS_BY_NAME
-from swarm_provider.spec import build_spec
+from swarm_provider.schema.api_versions import FEATURES, require_features
+from swarm_provider.schema.service import FIELDS_BY_NAME
 
 
 def _spec_with_subpath() -> dict:

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from swarm_provider.object_fields import CONFIG, NETWORK_FIELDS
-from swarm_provider.validate import normalise_inputs, normalise_rows
+from swarm_provider.core.check import normalise_inputs, normalise_rows
+from swarm_provider.schema.objects import CONFIG, NETWORK_FIELDS
 
 BASE = {"name": "web", "image": "busybox:1", "owner": "p/s/web"}
 SHAPE = re.compile(r"^(?P<field>\w+) \((?P<path>[\w.\-]+)\): (?P<problem>.+); got (?P<value>.+)$")
@@ -167,8 +167,8 @@ def test_did_you_mean_in_the_spelling_the_user_used(value: dict[str, Any],
 def test_durations_and_modes_read_as_written_and_build_in_engine_units() -> None:
     """Issue #12 item 5: the preview shows "10s" and "0o440"; the engine gets ns and bits;
     state written in Engine units by an earlier version diffs as unchanged."""
-    from swarm_provider.diff import diff_fields
-    from swarm_provider.spec import build_spec
+    from swarm_provider.core.diff import diff_fields
+    from swarm_provider.core.spec import build_spec
 
     ref = {"SecretID": "abc", "SecretName": "s", "File": {"Name": "s", "Mode": 0o440}}
     canonical, failures = normalise_inputs({

@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 
-from swarm_provider import converge, engine, progress
+from swarm_provider.api import engine
+from swarm_provider.converge import progress
+from swarm_provider.converge import wait as converge
+from swarm_provider.core.check import require_valid
+from swarm_provider.core.spec import build_spec, is_as_sent, read_fields, with_sent_digest
 from swarm_provider.errors import ConvergenceError, RolloutStalled
-from swarm_provider.spec import build_spec, is_as_sent, read_fields, with_sent_digest
-from swarm_provider.validate import require_valid
 
 SECOND = 1_000_000_000
 

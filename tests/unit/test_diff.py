@@ -8,9 +8,9 @@ import pytest
 from docker import types
 from pulumi.output import Unknown
 
-from swarm_provider.provider import ServiceProvider
-from swarm_provider.spec import build_spec, read_fields
-from swarm_provider.validate import require_valid
+from swarm_provider.core.check import require_valid
+from swarm_provider.core.spec import build_spec, read_fields
+from swarm_provider.providers.service import ServiceProvider
 
 BASE = {"name": "web", "image": "busybox:1", "owner": "p/s/web"}
 
@@ -129,7 +129,7 @@ def test_defaults_fold_per_key(stored: dict[str, Any], declared: dict[str, Any])
 
 def test_redeploy_decisions_still_see_the_stored_shape() -> None:
     """The engine redeploys when an explicit default disappears from the task template."""
-    from swarm_provider import converge
+    from swarm_provider.converge import wait as converge
     stored = state_for(stop_grace_period=10_000_000_000)
     assert converge.redeploys(stored, state_for()) is True
     assert converge.redeploys(state_for(), state_for()) is False

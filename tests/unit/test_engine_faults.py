@@ -12,7 +12,7 @@ import pytest
 import requests
 from docker.errors import APIError
 
-from swarm_provider import engine
+from swarm_provider.api import engine
 from swarm_provider.errors import EngineError, TransientEngineError
 
 

@@ -6,9 +6,9 @@ import inspect
 
 from docker.models import services as docker_services
 
-from swarm_provider.fields import FIELDS, FIELDS_BY_NAME, USER_FIELDS
-from swarm_provider.provider import OPTIONS
-from swarm_provider.service import SwarmService
+from swarm_provider.providers.service import OPTIONS
+from swarm_provider.resources.service import SwarmService
+from swarm_provider.schema.service import FIELDS, FIELDS_BY_NAME, USER_FIELDS
 
 
 def docker_py_create_keywords() -> set[str]:
@@ -51,7 +51,8 @@ def test_only_name_and_mode_force_replacement() -> None:
 def test_generated_input_docs_are_current() -> None:
     from pathlib import Path
 
-    from swarm_provider.docs import render
+    from swarm_provider.schema.docs import render
 
     path = Path(__file__).resolve().parents[2] / "docs" / "inputs.md"
-    assert path.read_text() == render(), "run: python -m swarm_provider.docs > docs/inputs.md"
+    assert path.read_text() == render(), \
+        "run: python -m swarm_provider.schema.docs > docs/inputs.md"

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from swarm_provider.fields import FIELDS_BY_NAME, SENT_LABEL
-from swarm_provider.provider import ServiceProvider
-from swarm_provider.spec import build_spec, is_as_sent, with_sent_digest
-from swarm_provider.state import live_fields, outputs
-from swarm_provider.validate import require_valid
+from swarm_provider.core.check import require_valid
+from swarm_provider.core.outputs import live_fields, outputs
+from swarm_provider.core.spec import build_spec, is_as_sent, with_sent_digest
+from swarm_provider.providers.service import ServiceProvider
+from swarm_provider.schema.service import FIELDS_BY_NAME, SENT_LABEL
 
 HERE = Path(__file__).parent / "golden"
 # Debian's 20.10 beside record.py; Docker 28 in docker-28/ (it adds keys of its own).

@@ -1,4 +1,5 @@
-"""``swarm_provider.host`` against the installed SDK's provider host (issues #13.1, #12.4).
+"""``swarm_provider.providers.host`` against the installed SDK's provider host
+(issues #13.1, #12.4).
 
 The host module is loaded from the SDK's own ``pulumi/dynamic/__main__.py`` without its
 last line (``main()``, which serves forever), so these checks follow the SDK's shape: if
@@ -15,8 +16,8 @@ from typing import Any
 import grpc
 import pytest
 
-from swarm_provider import host
 from swarm_provider.errors import ConflictError, EngineError
+from swarm_provider.providers import host
 
 
 def sdk_host() -> types.ModuleType:

@@ -17,11 +17,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from swarm_provider import converge
-from swarm_provider.fields import FIELDS_BY_NAME, SENT_LABEL
-from swarm_provider.provider import ServiceProvider
-from swarm_provider.spec import build_spec, is_as_sent, read_fields, with_sent_digest
-from swarm_provider.validate import require_valid
+from swarm_provider.converge import wait as converge
+from swarm_provider.core.check import require_valid
+from swarm_provider.core.spec import build_spec, is_as_sent, read_fields, with_sent_digest
+from swarm_provider.providers.service import ServiceProvider
+from swarm_provider.schema.service import FIELDS_BY_NAME, SENT_LABEL
 
 BASE = {"name": "web", "image": "busybox:1", "owner": "p/s/web"}
 

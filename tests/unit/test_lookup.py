@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from swarm_provider import engine, lookup
+from swarm_provider import lookup
+from swarm_provider.api import engine
 from swarm_provider.errors import EngineError
-from swarm_provider.fields import OWNER_LABEL
+from swarm_provider.schema.service import OWNER_LABEL
 
 # What `docker service create --name web --label keep=me --network backend busybox sleep 3600`
 # leaves, as the engine's inspect returns it (trimmed).

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from docker import types
 
-from swarm_provider import normalise as n
 from swarm_provider.errors import FieldValueError
-from swarm_provider.fields import FIELDS_BY_NAME
+from swarm_provider.schema import normalise as n
+from swarm_provider.schema.service import FIELDS_BY_NAME
 
 MIB = 1024 * 1024
 

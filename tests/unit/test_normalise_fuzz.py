@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from swarm_provider.errors import FieldValueError
-from swarm_provider.fields import FIELDS
-from swarm_provider.object_fields import CONFIG, NETWORK_FIELDS, SECRET
-from swarm_provider.table import Field
+from swarm_provider.schema.objects import CONFIG, NETWORK_FIELDS, SECRET
+from swarm_provider.schema.service import FIELDS
+from swarm_provider.schema.table import Field
 
 ROWS: list[Field] = [*FIELDS, *NETWORK_FIELDS, *SECRET.table, *CONFIG.table]
 

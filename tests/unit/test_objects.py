@@ -18,18 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pulumi.output import Unknown
 
-from swarm_provider import normalise as n
-from swarm_provider.errors import FieldValueError, ValidationError
-from swarm_provider.fields import OWNER_LABEL
-from swarm_provider.object_fields import (
-    CONFIG,
-    NETWORK_DOCKER_PY_OBSOLETE,
-    NETWORK_FIELDS,
-    SECRET,
-    FileKind,
-)
-from swarm_provider.object_provider import ConfigProvider, NetworkProvider, SecretProvider
-from swarm_provider.object_state import (
+from swarm_provider.core.objects import (
     covers,
     engine_name,
     file_object_fields,
@@ -38,7 +27,18 @@ from swarm_provider.object_state import (
     network_fields,
     version_tag,
 )
-from swarm_provider.objects import SwarmConfig, SwarmNetwork, SwarmSecret
+from swarm_provider.errors import FieldValueError, ValidationError
+from swarm_provider.providers.objects import ConfigProvider, NetworkProvider, SecretProvider
+from swarm_provider.resources.objects import SwarmConfig, SwarmNetwork, SwarmSecret
+from swarm_provider.schema import normalise as n
+from swarm_provider.schema.objects import (
+    CONFIG,
+    NETWORK_DOCKER_PY_OBSOLETE,
+    NETWORK_FIELDS,
+    SECRET,
+    FileKind,
+)
+from swarm_provider.schema.service import OWNER_LABEL
 
 SECRET_VALUE = "hunter2-do-not-print"
 

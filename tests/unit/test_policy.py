@@ -28,10 +28,10 @@ from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
-from swarm_provider.fields import USER_FIELDS
 from swarm_provider.policy import POLICIES, POLICIES_BY_NAME, SERVICE_TYPE, STACK_POLICIES
 from swarm_provider.policy.image import parse_image
-from swarm_provider.provider import ServiceProvider
+from swarm_provider.providers.service import ServiceProvider
+from swarm_provider.schema.service import USER_FIELDS
 
 REPO = Path(__file__).resolve().parents[2]
 DIGEST = "sha256:" + "4f" * 32

@@ -1,4 +1,4 @@
-"""The shared poll (``swarm_provider.poll``) with a counting fake engine (issue #13.3)."""
+"""The shared poll (``swarm_provider.converge.poll``) with a counting fake engine (issue #13.3)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 import docker
 import pytest
 
-from swarm_provider import engine, poll
+from swarm_provider.api import engine
+from swarm_provider.converge import poll
 from swarm_provider.errors import EngineError
 
 INTERVAL = 0.02

@@ -1,7 +1,7 @@
 """Registering many resources in one process leaves ``pickle`` as it found it (issue #13.2).
 
 The SDK's ``serialize_provider`` wraps ``pickle._Pickler._batch_setitems`` again on every
-resource and never restores it; without ``swarm_provider.registration`` the 487th
+resource and never restores it; without ``swarm_provider.resources.registration`` the 487th
 resource of a process fails with RecursionError.
 """
 
@@ -16,7 +16,7 @@ import pulumi
 import pytest
 
 from swarm_provider import SwarmConfig, SwarmNetwork, SwarmService
-from swarm_provider.registration import pickler_state, restore_pickler
+from swarm_provider.resources.registration import pickler_state, restore_pickler
 
 MANY = 600
 """Well beyond the ~487 registrations at which the unguarded SDK overflows the stack."""
@@ -84,7 +84,7 @@ def test_the_sdk_still_wraps_without_restoring(pristine_pickler: None) -> None:
     SDK fixed it and ``registration`` can go."""
     from pulumi.dynamic.dynamic import serialize_provider
 
-    from swarm_provider.provider import ServiceProvider
+    from swarm_provider.providers.service import ServiceProvider
 
     for _ in range(3):
         serialize_provider(ServiceProvider())

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from swarm_provider import removal
-from swarm_provider.spec import build_spec
-from swarm_provider.validate import require_valid
+from swarm_provider.converge import removal
+from swarm_provider.core.check import require_valid
+from swarm_provider.core.spec import build_spec
 
 
 def spec_for(**inputs: object) -> dict:

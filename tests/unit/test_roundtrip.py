@@ -7,8 +7,8 @@ from typing import Any
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from swarm_provider.spec import build_spec, read_fields
-from swarm_provider.validate import normalise_inputs
+from swarm_provider.core.check import normalise_inputs
+from swarm_provider.core.spec import build_spec, read_fields
 
 names = st.from_regex(r"[a-z][a-z0-9]{0,10}", fullmatch=True)
 words = st.text(alphabet="abcxyz0123-_.", min_size=1, max_size=8)

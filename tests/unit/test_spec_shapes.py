@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from swarm_provider.provider import ServiceProvider
-from swarm_provider.spec import SERVICE_BASE, build_spec, read_fields
-from swarm_provider.validate import require_valid
+from swarm_provider.core.check import require_valid
+from swarm_provider.core.spec import SERVICE_BASE, build_spec, read_fields
+from swarm_provider.providers.service import ServiceProvider
 
 BASE = {"name": "web", "image": "busybox:1", "owner": "p/s/web"}
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from swarm_provider import tasks
+from swarm_provider.converge import tasks
 
 GOLDEN = sorted((Path(__file__).parent / "golden" / "convergence").glob("*.json"))
 

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from pulumi._types import resource_types
 
-from swarm_provider import normalise
-from swarm_provider.fields import FIELDS_BY_NAME
-from swarm_provider.normalise import container, service, task
-from swarm_provider.service import SwarmService
+from swarm_provider.resources.service import SwarmService
+from swarm_provider.schema import normalise
+from swarm_provider.schema.normalise import container, service, task
+from swarm_provider.schema.service import FIELDS_BY_NAME
 from swarm_provider.types import (
     NESTED_INPUTS,
     CredentialSpec,

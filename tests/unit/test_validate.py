@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
-from swarm_provider.provider import ServiceProvider
-from swarm_provider.validate import normalise_inputs
+from swarm_provider.core.check import normalise_inputs
+from swarm_provider.providers.service import ServiceProvider
 
 BASE = {"name": "web", "image": "busybox:1", "owner": "p/s/web"}
 SHAPE = re.compile(r"^(?P<field>\w+) \((?P<path>[\w.\-]+)\): (?P<problem>.+); got (?P<value>.+)$")

@@ -20,9 +20,9 @@ from typing import Any
 
 import docker
 
-from swarm_provider import engine
-from swarm_provider.spec import build_spec, with_sent_digest
-from swarm_provider.validate import require_valid
+from swarm_provider.api import engine
+from swarm_provider.core.check import require_valid
+from swarm_provider.core.spec import build_spec, with_sent_digest
 
 HERE = Path(__file__).parent
 IMAGE = os.environ.get("SWARM_TEST_IMAGE", "swarm-testbed/busybox:1.0")

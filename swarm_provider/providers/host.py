@@ -32,7 +32,7 @@ import types
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .errors import SwarmProviderError
+from ..errors import SwarmProviderError
 
 HOST_MODULE = "pulumi.dynamic.__main__"
 THREADS_ENV = "SWARM_PROVIDER_HOST_THREADS"
@@ -40,7 +40,8 @@ TRACEBACK_ENV = "SWARM_PROVIDER_TRACEBACK"
 DEFAULT_THREADS = 512
 """The pool's new limit. Threads are started only when an RPC finds none idle, so the
 number alive follows what the engine sends at once (its ``--parallel``)."""
-PACKAGE = __name__.rsplit(".", 1)[0]
+PACKAGE_FOLDER = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+"""The folder of the ``swarm_provider`` package: errors raised from files under it are ours."""
 
 _lock = threading.Lock()
 _done = False
@@ -149,15 +150,14 @@ def short_error(exc: BaseException) -> str | None:
     if not ours:
         return None
     where = ours[-1]
-    module = os.path.splitext(os.path.basename(where.filename))[0]
-    return (f"unexpected error in swarm_provider ({module}.py line {where.lineno}, "
+    module = os.path.relpath(os.path.abspath(where.filename), PACKAGE_FOLDER)
+    return (f"unexpected error in swarm_provider ({module} line {where.lineno}, "
             f"{where.name}): {type(exc).__name__}: {exc} [a bug: please report it; "
             f"{TRACEBACK_ENV}=1 shows the whole traceback]")
 
 
 def _is_ours(filename: str) -> bool:
-    folder = os.path.dirname(os.path.abspath(__file__))
-    return os.path.abspath(filename).startswith(folder + os.sep)
+    return os.path.abspath(filename).startswith(PACKAGE_FOLDER + os.sep)
 
 
 class _ShortTraceback(types.ModuleType):

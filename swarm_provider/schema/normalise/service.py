@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import FieldValueError
+from ...errors import FieldValueError
 from ..units import as_int, duration_ns, duration_text
 from .base import (
     as_list,

@@ -25,8 +25,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from . import engine, tasks
-from .errors import EngineError, service_label
+from ..api import engine
+from ..errors import EngineError, service_label
+from . import tasks
 from .progress import Report
 
 POLL_SECONDS = 0.2

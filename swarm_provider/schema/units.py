@@ -11,7 +11,7 @@ import math
 import re
 from typing import Any
 
-from .errors import FieldValueError
+from ..errors import FieldValueError
 
 _DURATION_UNITS = {
     "ns": 1,

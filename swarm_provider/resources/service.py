@@ -3,7 +3,7 @@
 Every keyword of docker-py's ``ServiceCollection.create()`` is an input of the same name
 and accepts the same value forms (``docker.types`` objects, Engine-shaped dicts, strings)
 or Pulumi ``Input``/``Output`` values; ``ulimits``, ``pids_limit``, ``oom_score_adj``
-and ``force_update`` go beyond docker-py. See ``swarm_provider.fields.FIELDS`` for what
+and ``force_update`` go beyond docker-py. See ``swarm_provider.schema.service.FIELDS`` for what
 each input does.
 """
 
@@ -15,13 +15,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pulumi
 from pulumi.dynamic import ResourceProvider
 
-from .fields import FIELDS, USER_FIELDS
-from .program_inputs import prepare_inputs, refuse_import
-from .provider import OPTIONS, ServiceProvider
-from .registration import Resource
-from .state import COMPUTED
-from .table import input_names
-from .types import (
+from ..core.outputs import COMPUTED
+from ..providers.service import OPTIONS, ServiceProvider
+from ..schema.service import FIELDS, USER_FIELDS
+from ..schema.table import input_names
+from ..types import (
     ConfigReference,
     DNSConfig,
     EndpointOut,
@@ -41,6 +39,8 @@ from .types import (
     UlimitMap,
     UpdateConfig,
 )
+from .inputs import prepare_inputs, refuse_import
+from .registration import Resource
 
 Json = Any
 Strings = Sequence[str]

@@ -20,7 +20,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from .object_fields import NETWORK_ENGINE_FILLED, NETWORK_FIELDS, FileKind
+from ..schema.objects import NETWORK_ENGINE_FILLED, NETWORK_FIELDS, FileKind
 from .spec import build_spec, read_fields
 
 VERSION_DIGITS = 12

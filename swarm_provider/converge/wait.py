@@ -51,12 +51,13 @@ from typing import Any
 
 from pulumi.runtime.rpc import contains_unknowns
 
-from . import engine, poll, removal, tasks
-from .diff import diff_fields
-from .errors import ConvergenceError, EngineError, RolloutStalled, service_label
-from .fields import FIELDS_BY_NAME
+from ..api import engine
+from ..core.diff import diff_fields
+from ..core.spec import is_as_sent
+from ..errors import ConvergenceError, EngineError, RolloutStalled, service_label
+from ..schema.service import FIELDS_BY_NAME
+from . import poll, removal, tasks
 from .progress import Report, reporter
-from .spec import is_as_sent
 
 POLL_SECONDS = 0.2
 NODE_CACHE_SECONDS = 3.0

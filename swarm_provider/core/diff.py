@@ -13,9 +13,9 @@ from typing import Any
 
 from pulumi.runtime.rpc import contains_unknowns
 
-from .errors import show_value
-from .fields import FIELDS
-from .table import Field, Table
+from ..errors import show_value
+from ..schema.service import FIELDS
+from ..schema.table import Field, Table
 
 
 @dataclass

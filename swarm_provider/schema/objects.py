@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import normalise as n
-from .fields import OWNER_LABEL
+from .service import OWNER_LABEL
 from .table import Field
 
 

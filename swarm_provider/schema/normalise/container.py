@@ -7,7 +7,7 @@ import posixpath
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import FieldValueError
+from ...errors import FieldValueError
 from ..units import as_int, byte_count, duration_ns, duration_text
 from .base import (
     Normaliser,

@@ -8,7 +8,7 @@ import shlex
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..errors import FieldValueError
+from ...errors import FieldValueError
 from ..units import as_int, duration_ns, duration_text
 
 Normaliser = Callable[[Any], Any]

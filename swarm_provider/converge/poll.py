@@ -25,8 +25,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import engine
-from .errors import EngineError
+from ..api import engine
+from ..errors import EngineError
 
 Json = dict[str, Any]
 

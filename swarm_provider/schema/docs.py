@@ -1,13 +1,13 @@
 """Render the input reference (docs/inputs.md) from the field tables.
 
-``python -m swarm_provider.docs > docs/inputs.md``; a unit test fails when the file and
+``python -m swarm_provider.schema.docs > docs/inputs.md``; a unit test fails when the file and
 the tables disagree, so the docs cannot drift from the code.
 """
 
 from __future__ import annotations
 
-from .fields import FIELDS
-from .object_fields import CONFIG, NETWORK_FIELDS, SECRET
+from .objects import CONFIG, NETWORK_FIELDS, SECRET
+from .service import FIELDS
 from .table import Table
 
 _COMPARE = {
@@ -41,7 +41,7 @@ def render_table(title: str, table: Table) -> str:
 
 def render() -> str:
     header = (
-        "# Inputs\n\nGenerated from the field tables by `python -m swarm_provider.docs`; "
+        "# Inputs\n\nGenerated from the field tables by `python -m swarm_provider.schema.docs`; "
         "do not edit by hand.\n\n"
     )
     return header + "\n".join([

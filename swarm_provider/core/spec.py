@@ -14,8 +14,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from .fields import FIELDS, SENT_LABEL
-from .table import Field, Table, nested_paths
+from ..schema.service import FIELDS, SENT_LABEL
+from ..schema.table import Field, Table, nested_paths
 
 SERVICE_BASE: dict[str, Any] = {
     "TaskTemplate": {

@@ -6,7 +6,7 @@ import ipaddress
 import re
 from typing import Any
 
-from ..errors import FieldValueError
+from ...errors import FieldValueError
 from .base import as_list, as_mapping, item_text, only_keys, part, pick, prune, string_map, text
 
 _NETWORK_SCOPES = {"local", "global", "swarm"}

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import EngineError, field_message
+from ..errors import EngineError, field_message
 
 ApiVersion = tuple[int, int]
 

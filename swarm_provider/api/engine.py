@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from .api_versions import require_features
-from .errors import EngineError, TransientEngineError, object_label, service_label
+from ..errors import EngineError, TransientEngineError, object_label, service_label
+from ..schema.api_versions import require_features
 
 if TYPE_CHECKING:
     import docker

@@ -29,12 +29,10 @@ from pulumi.dynamic import (
 )
 from pulumi.runtime.rpc import contains_unknowns
 
-from . import engine, host
-from .diff import diff_fields
-from .errors import EngineError, ValidationError, field_message, object_label
-from .fields import OWNER_LABEL
-from .object_fields import CONFIG, NETWORK_FIELDS, SECRET, FileKind
-from .object_state import (
+from ..api import engine
+from ..core.check import Failures, normalise_rows
+from ..core.diff import diff_fields
+from ..core.objects import (
     engine_name,
     file_object_fields,
     file_object_outputs,
@@ -43,9 +41,12 @@ from .object_state import (
     network_fields,
     network_outputs,
 )
-from .spec import build_spec
-from .table import Table
-from .validate import Failures, normalise_rows
+from ..core.spec import build_spec
+from ..errors import EngineError, ValidationError, field_message, object_label
+from ..schema.objects import CONFIG, NETWORK_FIELDS, SECRET, FileKind
+from ..schema.service import OWNER_LABEL
+from ..schema.table import Table
+from . import host
 
 DEFAULT_DELETE_TIMEOUT = 60.0
 POLL_SECONDS = 0.5

@@ -13,12 +13,12 @@ from typing import Any
 
 from pulumi.runtime.rpc import contains_unknowns
 
-from .errors import FieldValueError, ValidationError, field_message, show_value
-from .fields import FIELDS, FIELDS_BY_NAME, OWNER_LABEL
-from .normalise import mode_kind
-from .program_inputs import secret_names
-from .table import Table
-from .units import duration_ns
+from ..errors import FieldValueError, ValidationError, field_message, show_value
+from ..resources.inputs import secret_names
+from ..schema.normalise import mode_kind
+from ..schema.service import FIELDS, FIELDS_BY_NAME, OWNER_LABEL
+from ..schema.table import Table
+from ..schema.units import duration_ns
 
 _SERVICE_NAME = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-_]*[a-zA-Z0-9])?$")
 _MIN_NANO_CPUS = {"Reservations": 1_000_000, "Limits": 10_000_000}

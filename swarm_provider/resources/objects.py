@@ -15,19 +15,19 @@ from typing import Any, ClassVar
 
 import pulumi
 
-from .errors import ValidationError, field_message
-from .object_fields import CONFIG, NETWORK_FIELDS, SECRET, FileKind
-from .object_provider import (
+from ..core.objects import NETWORK_COMPUTED
+from ..errors import ValidationError, field_message
+from ..providers.objects import (
     ConfigProvider,
     FileObjectProvider,
     NetworkProvider,
     SecretProvider,
 )
-from .object_state import NETWORK_COMPUTED
-from .program_inputs import prepare_inputs
+from ..schema.objects import CONFIG, NETWORK_FIELDS, SECRET, FileKind
+from ..schema.table import input_names
+from .inputs import prepare_inputs
 from .registration import Resource
 from .service import default_name, read_existing
-from .table import input_names
 
 Json = Any
 

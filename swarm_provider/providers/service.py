@@ -21,9 +21,14 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import converge, engine, host, progress, removal
-from .diff import diff_fields
-from .errors import (
+from ..api import engine
+from ..converge import progress, removal
+from ..converge import wait as converge
+from ..core.check import normalise_inputs, require_valid
+from ..core.diff import diff_fields
+from ..core.outputs import live_fields, outputs
+from ..core.spec import build_spec, is_as_sent, with_sent_digest
+from ..errors import (
     ConflictError,
     EngineError,
     RolloutStalled,
@@ -31,10 +36,8 @@ from .errors import (
     ValidationError,
     service_label,
 )
-from .fields import FIELDS_BY_NAME, OWNER_LABEL
-from .spec import build_spec, is_as_sent, with_sent_digest
-from .state import live_fields, outputs
-from .validate import normalise_inputs, require_valid
+from ..schema.service import FIELDS_BY_NAME, OWNER_LABEL
+from . import host
 
 OPTIONS = frozenset({"wait", "timeout", "adopt"})
 """Provider options that are inputs but not part of the spec (see converge; ``adopt``

@@ -1,0 +1,2 @@
+"""The dynamic providers Pulumi calls: they orchestrate check -> spec -> api -> read back -> diff.
+"""
