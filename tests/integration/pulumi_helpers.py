@@ -82,7 +82,8 @@ def pulumi_env(tmp_path: Path) -> dict[str, str]:
         # policy packs when no virtualenv is configured (inline programs).
         "PULUMI_PYTHON_CMD": sys.executable,
         # The provider process imports swarm_provider even if the package is not
-        # installed in the virtualenv.
+        # installed in the virtualenv, and the programs and providers of the tests
+        # import tests.support (tests.support._smoke: the run fails without it).
         "PYTHONPATH": pythonpath,
     }
 

@@ -6,7 +6,7 @@ executor and the dynamic-provider shim, against a `file://` backend in a temp di
 
 * a LOCAL program (its own Pulumi.yaml, `runtime.options.virtualenv`), so the CLI
   starts our language host, which runs the program with the project's virtualenv;
-  the dynamic resource `swarm_provider._smoke.Echo` goes through up / preview
+  the dynamic resource `tests.support._smoke.Echo` goes through up / preview
   (no changes) / update / refresh / destroy, and a failing program is reported once;
 * the same resource from an inline Automation-API program;
 * a Python policy pack given to `pulumi preview --policy-pack`, which the CLI starts
@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from pulumi import automation as auto
 
-from swarm_provider._smoke import ECHO_TYPE
+from tests.support._smoke import ECHO_TYPE
 
 from . import pulumi_helpers as helpers
 
@@ -44,7 +44,7 @@ import sys
 
 import pulumi
 
-from swarm_provider._smoke import Echo
+from tests.support._smoke import Echo
 
 cfg = pulumi.Config()
 if cfg.get_bool("fail"):
@@ -134,7 +134,7 @@ def test_local_program_through_language_host(tmp_path: Path, pulumi_env: dict[st
 def test_inline_program(tmp_path: Path, pulumi_env: dict[str, str]) -> None:
     import pulumi
 
-    from swarm_provider._smoke import Echo
+    from tests.support._smoke import Echo
 
     journal = tmp_path / "journal.txt"
 

@@ -7,7 +7,9 @@ in the provider process (`python -m pulumi.dynamic`, started by the CLI through
 `pulumi-resource-pulumi-python`).
 
 The provider lives in this importable module (not in a program's `__main__`) so it
-is pickled by reference: the provider process imports `swarm_provider._smoke`.
+is pickled by reference: the provider process imports `tests.support._smoke`, so the
+checkout must be on its PYTHONPATH (`pulumi_env` puts it there). It is a test fixture,
+not part of the package users install.
 
 Resource type: ``pulumi-python:dynamic/smoke:Echo`` (see ``ECHO_TYPE``).
 """
