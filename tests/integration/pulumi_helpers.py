@@ -182,7 +182,7 @@ def checkout_cli(directory: Path) -> Path:
         shutil.copy2(cli, bindir / "pulumi")
     for name in ("pulumi-language-python", "pulumi-language-python-exec",
                  "pulumi-resource-pulumi-python", "pulumi_language_python_host.py"):
-        shutil.copy2(REPO / "scripts" / "pulumi-shims" / name, bindir / name)
+        shutil.copy2(REPO / "tools" / "pulumi-cli" / "shims" / name, bindir / name)
     version = cli.parent / ".pulumi-version"
     if version.exists():
         shutil.copy2(version, bindir / ".pulumi-version")

@@ -1,7 +1,7 @@
 """The stock provider host (``python -m pulumi.dynamic``) as ``swarm_provider.providers.host``
 adjusts it, through the real CLI and the real swarm (issues #13.1 and #12.4).
 
-The CLI here starts that very module (scripts/pulumi-shims/pulumi-resource-pulumi-python
+The CLI here starts that very module (tools/pulumi-cli/shims/pulumi-resource-pulumi-python
 execs ``python -u -m pulumi.dynamic``, as the official release's shim does).
 """
 

@@ -1,4 +1,4 @@
-"""Our Python language host (scripts/pulumi-shims/) honours ``runtime.options.virtualenv``
+"""Our Python language host (tools/pulumi-cli/shims/) honours ``runtime.options.virtualenv``
 of Pulumi.yaml and PulumiPolicy.yaml, relative or absolute, as the official host does:
 a project whose virtualenv is not on PATH works (program, dynamic provider, policy pack).
 

@@ -1,7 +1,7 @@
 """End-to-end smoke tests of the Pulumi toolchain this project runs on.
 
 They drive the real Pulumi CLI (built by scripts/pulumi-cli) with this project's own
-Python language host (scripts/pulumi-shims/pulumi-language-python), the program
+Python language host (tools/pulumi-cli/shims/pulumi-language-python), the program
 executor and the dynamic-provider shim, against a `file://` backend in a temp dir:
 
 * a LOCAL program (its own Pulumi.yaml, `runtime.options.virtualenv`), so the CLI

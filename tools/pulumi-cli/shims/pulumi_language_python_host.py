@@ -34,7 +34,9 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from concurrent import futures
+from typing import IO, Any, NoReturn
 
 import grpc
 from google.protobuf import empty_pb2, json_format
@@ -47,6 +49,8 @@ EXIT_REPORTED = 32
 # Flags of the Go host that take a value in the "-flag value" form.
 VALUE_FLAGS = {"tracing", "root", "virtualenv", "toolchain", "typechecker", "binary", "v"}
 DEBUG = bool(os.environ.get("PULUMI_LANGUAGE_PYTHON_DEBUG"))
+# grpc.ServicerContext (grpc ships no type hints).
+Context = Any
 GRPC_OPTIONS = [
     ("grpc.max_receive_message_length", 400 * 1024 * 1024),
     ("grpc.max_send_message_length", 400 * 1024 * 1024),
@@ -108,6 +112,9 @@ def parse_flags(argv: list[str]) -> tuple[dict[str, str], list[str]]:
 # --------------------------------------------------------------------------------------
 # Interpreter / virtualenv handling
 
+# emit(stream name, data): where a child's output goes ("stdout" or "stderr").
+Emit = Callable[[str, bytes], None]
+
 
 class PythonEnv:
     """The interpreter for a program and the environment to run it with."""
@@ -125,13 +132,14 @@ class PythonEnv:
         return env
 
 
-def options_of(info) -> dict:
+def options_of(info: Any) -> dict[str, Any]:
     if info is not None and info.HasField("options"):
-        return json_format.MessageToDict(info.options)
+        options: dict[str, Any] = json_format.MessageToDict(info.options)
+        return options
     return {}
 
 
-def venv_dir(options: dict, root: str) -> str | None:
+def venv_dir(options: dict[str, Any], root: str) -> str | None:
     venv = options.get("virtualenv")
     toolchain = options.get("toolchain") or "pip"
     if toolchain == "poetry":
@@ -154,17 +162,50 @@ def ambient_python() -> str:
     raise RuntimeError("no Python interpreter found: set PULUMI_PYTHON_CMD or put python3 on PATH")
 
 
-def resolve_python(options: dict, root: str) -> PythonEnv:
+def resolve_python(options: dict[str, Any], root: str) -> PythonEnv:
     venv = venv_dir(options, root)
     if venv:
         return PythonEnv(os.path.join(venv, "bin", "python"), venv)
     return PythonEnv(ambient_python(), None)
 
 
-def run_streamed(cmd: list[str], cwd: str, env: dict[str, str], emit) -> int:
-    """Run cmd, calling emit(stream_name, bytes) for each line; return the exit code."""
-    debug(f"running {cmd} in {cwd}")
-    proc = subprocess.Popen(
+def read_line(stream: IO[bytes]) -> bytes:
+    return stream.readline()
+
+
+def read_chunk(stream: IO[bytes]) -> bytes:
+    """What the pipe holds now, without waiting for a line's end."""
+    return os.read(stream.fileno(), 65536)
+
+
+def child_output(
+    proc: subprocess.Popen[bytes], read: Callable[[IO[bytes]], bytes]
+) -> Iterator[tuple[str, bytes]]:
+    """(stream name, data) from the child's stdout and stderr, as they come, until both end.
+
+    One thread per pipe, so that a child filling one pipe never blocks on the other."""
+    pieces: queue.Queue[tuple[str, bytes | None]] = queue.Queue()
+
+    def pump(stream: IO[bytes], name: str) -> None:
+        for data in iter(lambda: read(stream), b""):
+            pieces.put((name, data))
+        stream.close()
+        pieces.put((name, None))
+
+    for stream, name in ((proc.stdout, "stdout"), (proc.stderr, "stderr")):
+        assert stream is not None
+        threading.Thread(target=pump, args=(stream, name), daemon=True).start()
+    open_streams = 2
+    while open_streams:
+        name, data = pieces.get()
+        if data is None:
+            open_streams -= 1
+        else:
+            yield name, data
+
+
+def piped(cmd: list[str], cwd: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         cmd,
         cwd=cwd,
         env=env,
@@ -172,31 +213,18 @@ def run_streamed(cmd: list[str], cwd: str, env: dict[str, str], emit) -> int:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    q: queue.Queue = queue.Queue()
 
-    def pump(stream, name):
-        for line in iter(stream.readline, b""):
-            q.put((name, line))
-        stream.close()
-        q.put((name, None))
 
-    threads = [
-        threading.Thread(target=pump, args=(proc.stdout, "stdout"), daemon=True),
-        threading.Thread(target=pump, args=(proc.stderr, "stderr"), daemon=True),
-    ]
-    for t in threads:
-        t.start()
-    open_streams = 2
-    while open_streams:
-        name, data = q.get()
-        if data is None:
-            open_streams -= 1
-        else:
-            emit(name, data)
+def run_streamed(cmd: list[str], cwd: str, env: dict[str, str], emit: Emit) -> int:
+    """Run cmd, calling emit(stream_name, bytes) for each line; return the exit code."""
+    debug(f"running {cmd} in {cwd}")
+    proc = piped(cmd, cwd, env)
+    for name, data in child_output(proc, read_line):
+        emit(name, data)
     return proc.wait()
 
 
-def ensure_venv(penv: PythonEnv, root: str, emit) -> None:
+def ensure_venv(penv: PythonEnv, root: str, emit: Emit) -> None:
     """Create penv.venv (if any and missing) and install requirements.txt into it."""
     if not penv.venv or os.path.isfile(penv.python):
         return
@@ -208,7 +236,7 @@ def ensure_venv(penv: PythonEnv, root: str, emit) -> None:
     install_requirements(penv, root, emit)
 
 
-def install_requirements(penv: PythonEnv, root: str, emit) -> None:
+def install_requirements(penv: PythonEnv, root: str, emit: Emit) -> None:
     env = penv.environ()
     rc = run_streamed(
         [penv.python, "-m", "pip", "install", "--upgrade", "pip", "setuptools", "wheel"],
@@ -226,11 +254,85 @@ def install_requirements(penv: PythonEnv, root: str, emit) -> None:
             raise RuntimeError(f"pip install -r {req} failed (exit code {rc})")
 
 
+def abort(context: Context, code: Any, message: str) -> NoReturn:
+    """End the RPC with an error status (grpc's abort raises; its hints are missing)."""
+    context.abort(code, message)
+    raise AssertionError("grpc's context.abort returned")
+
+
 def emit_to_host_output(name: str, data: bytes) -> None:
     # The engine shows the language host's output; use stderr for everything so
     # the first line of stdout (the port) stays the only protocol line.
     sys.stderr.buffer.write(data)
     sys.stderr.buffer.flush()
+
+
+def program_path(entry: str, program_dir: str, pwd: str) -> str:
+    """The program to run: relative to the working directory when inside it ("." for the
+    usual layout), as Pulumi's own host passes it: dill records code paths of __main__
+    classes."""
+    program = entry if os.path.isabs(entry) else os.path.join(program_dir, entry)
+    program = os.path.normpath(program)
+    rel = os.path.relpath(program, pwd)
+    return program if rel.startswith("..") else rel
+
+
+def executor_args(
+    request: language_pb2.RunRequest, python: str, engine: str, pwd: str, root: str
+) -> list[str]:
+    """The command line of pulumi-language-python-exec for a Run, without the program."""
+    args = [
+        python,
+        "-u",
+        EXECUTOR,
+        "--monitor",
+        request.monitor_address,
+        "--engine",
+        engine,
+        "--project",
+        request.project,
+        "--stack",
+        request.stack,
+        "--pwd",
+        pwd,
+        "--parallel",
+        str(request.parallel),
+        "--root_directory",
+        root,
+    ]
+    if request.organization:
+        args += ["--organization", request.organization]
+    if request.dryRun:
+        args.append("--dry_run")
+    return args
+
+
+def run_response(rc: int) -> language_pb2.RunResponse:
+    """What the CLI is told of the program's exit code (32: already reported, bail)."""
+    if rc == 0:
+        return language_pb2.RunResponse()
+    if rc == EXIT_REPORTED:
+        return language_pb2.RunResponse(bail=True)
+    if rc < 0:
+        return language_pb2.RunResponse(error=f"Program was killed by signal {-rc}")
+    return language_pb2.RunResponse(error=f"Program exited with non-zero exit code: {rc}")
+
+
+def plugin_command(request: language_pb2.RunPluginRequest, python: str, program: str) -> list[str]:
+    if request.kind == "analyzer":
+        # pulumi.policy's entry point: ENGINE_ADDRESS PROGRAM (the CLI sends the
+        # engine address in args).
+        return [python, "-u", "-m", "pulumi.policy", *request.args, program]
+    return [python, "-u", program, *request.args]
+
+
+def plugin_env(request: language_pb2.RunPluginRequest, penv: PythonEnv) -> dict[str, str]:
+    env = penv.environ()
+    for item in request.env:
+        key, sep, value = item.partition("=")
+        if sep:
+            env[key] = value
+    return env
 
 
 # --------------------------------------------------------------------------------------
@@ -243,16 +345,16 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         self.root = root
         self.program_directory: str | None = None
         self.flags = flags
-        self._children: set[subprocess.Popen] = set()
+        self._children: set[subprocess.Popen[bytes]] = set()
         self._lock = threading.Lock()
 
     # -- bookkeeping -----------------------------------------------------------------
 
-    def _track(self, proc: subprocess.Popen) -> None:
+    def _track(self, proc: subprocess.Popen[bytes]) -> None:
         with self._lock:
             self._children.add(proc)
 
-    def _untrack(self, proc: subprocess.Popen) -> None:
+    def _untrack(self, proc: subprocess.Popen[bytes]) -> None:
         with self._lock:
             self._children.discard(proc)
 
@@ -266,7 +368,9 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
                 except OSError:
                     pass
 
-    def _program(self, info, pwd: str = "", program: str = "") -> tuple[str, str, str, dict]:
+    def _program(
+        self, info: Any, pwd: str = "", program: str = ""
+    ) -> tuple[str, str, str, dict[str, Any]]:
         """(root, program_directory, entry_point, options) of a request."""
         has_info = info is not None and (info.root_directory or info.program_directory)
         program_dir = (info.program_directory if has_info else "") or pwd or self.program_directory
@@ -283,7 +387,9 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
 
     # -- RPCs ------------------------------------------------------------------------
 
-    def Handshake(self, request, context):
+    def Handshake(
+        self, request: language_pb2.LanguageHandshakeRequest, context: Context
+    ) -> language_pb2.LanguageHandshakeResponse:
         if request.engine_address:
             self.engine_address = request.engine_address
         if request.HasField("root_directory"):
@@ -296,22 +402,30 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         )
         return language_pb2.LanguageHandshakeResponse()
 
-    def GetPluginInfo(self, request, context):
+    def GetPluginInfo(self, request: empty_pb2.Empty, context: Context) -> plugin_pb2.PluginInfo:
         return plugin_pb2.PluginInfo(version=host_version())
 
-    def GetRequiredPlugins(self, request, context):
+    def GetRequiredPlugins(
+        self, request: language_pb2.GetRequiredPluginsRequest, context: Context
+    ) -> language_pb2.GetRequiredPluginsResponse:
         return language_pb2.GetRequiredPluginsResponse()
 
-    def GetRequiredPackages(self, request, context):
+    def GetRequiredPackages(
+        self, request: language_pb2.GetRequiredPackagesRequest, context: Context
+    ) -> language_pb2.GetRequiredPackagesResponse:
         return language_pb2.GetRequiredPackagesResponse()
 
-    def RuntimeOptionsPrompts(self, request, context):
+    def RuntimeOptionsPrompts(
+        self, request: language_pb2.RuntimeOptionsRequest, context: Context
+    ) -> language_pb2.RuntimeOptionsResponse:
         return language_pb2.RuntimeOptionsResponse()
 
-    def Cancel(self, request, context):
+    def Cancel(self, request: empty_pb2.Empty, context: Context) -> empty_pb2.Empty:
         return empty_pb2.Empty()
 
-    def About(self, request, context):
+    def About(
+        self, request: language_pb2.AboutRequest, context: Context
+    ) -> language_pb2.AboutResponse:
         info = request.info if request.HasField("info") else None
         root, _pdir, _entry, options = self._program(info)
         try:
@@ -328,12 +442,14 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
                 check=True,
             ).stdout.split("\n")
         except (OSError, subprocess.CalledProcessError, RuntimeError) as exc:
-            context.abort(grpc.StatusCode.UNKNOWN, f"cannot run the project's Python: {exc}")
+            abort(context, grpc.StatusCode.UNKNOWN, f"cannot run the project's Python: {exc}")
         return language_pb2.AboutResponse(
             executable=out[0], version=out[1], metadata={"host": "swarm_provider"}
         )
 
-    def GetProgramDependencies(self, request, context):
+    def GetProgramDependencies(
+        self, request: language_pb2.GetProgramDependenciesRequest, context: Context
+    ) -> language_pb2.GetProgramDependenciesResponse:
         info = request.info if request.HasField("info") else None
         root, _pdir, _entry, options = self._program(info, request.pwd, request.program)
         try:
@@ -347,22 +463,25 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             ).stdout
             deps = json.loads(out)
         except (OSError, subprocess.CalledProcessError, RuntimeError, ValueError) as exc:
-            context.abort(grpc.StatusCode.UNKNOWN, f"pip list failed: {exc}")
+            abort(context, grpc.StatusCode.UNKNOWN, f"pip list failed: {exc}")
         return language_pb2.GetProgramDependenciesResponse(
             dependencies=[
                 language_pb2.DependencyInfo(name=d["name"], version=d["version"]) for d in deps
             ]
         )
 
-    def InstallDependencies(self, request, context):
+    def InstallDependencies(
+        self, request: language_pb2.InstallDependenciesRequest, context: Context
+    ) -> Iterator[language_pb2.InstallDependenciesResponse]:
         info = request.info if request.HasField("info") else None
         root, _pdir, _entry, options = self._program(info, request.directory)
-        out: queue.Queue = queue.Queue()
+        out: queue.Queue[language_pb2.InstallDependenciesResponse | Exception | None]
+        out = queue.Queue()
 
-        def emit(name, data):
+        def emit(name: str, data: bytes) -> None:
             out.put(language_pb2.InstallDependenciesResponse(**{name: data}))
 
-        def work():
+        def work() -> None:
             try:
                 penv = resolve_python(options, root)
                 if penv.venv and not os.path.isfile(penv.python):
@@ -380,10 +499,10 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             if item is None:
                 return
             if isinstance(item, Exception):
-                context.abort(grpc.StatusCode.UNKNOWN, str(item))
+                abort(context, grpc.StatusCode.UNKNOWN, str(item))
             yield item
 
-    def Run(self, request, context):
+    def Run(self, request: language_pb2.RunRequest, context: Context) -> language_pb2.RunResponse:
         info = request.info if request.HasField("info") else None
         root, program_dir, entry, options = self._program(info, request.pwd, request.program)
         pwd = request.pwd or program_dir
@@ -395,40 +514,8 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         if not os.path.isfile(penv.python) and not shutil.which(penv.python):
             return language_pb2.RunResponse(error=f"Python interpreter {penv.python} not found")
 
-        program = entry if os.path.isabs(entry) else os.path.join(program_dir, entry)
-        program = os.path.normpath(program)
-        # Relative to the working directory when inside it ("." for the usual layout),
-        # as Pulumi's own host passes it: dill records code paths of __main__ classes.
-        rel = os.path.relpath(program, pwd)
-        if not rel.startswith(".."):
-            program = rel
-
-        args = [
-            penv.python,
-            "-u",
-            EXECUTOR,
-            "--monitor",
-            request.monitor_address,
-            "--engine",
-            self.engine_address,
-            "--project",
-            request.project,
-            "--stack",
-            request.stack,
-            "--pwd",
-            pwd,
-            "--parallel",
-            str(request.parallel),
-            "--root_directory",
-            root,
-        ]
-        if request.organization:
-            args += ["--organization", request.organization]
-        if request.dryRun:
-            args.append("--dry_run")
-        args.append(program)
-        args.extend(request.args)
-
+        args = executor_args(request, penv.python, self.engine_address, pwd, root)
+        args += [program_path(entry, program_dir, pwd), *request.args]
         env = penv.environ()
         env["PULUMI_CONFIG"] = json.dumps(dict(request.config))
         env["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(request.configSecretKeys))
@@ -443,15 +530,11 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             rc = proc.wait()
         finally:
             self._untrack(proc)
-        if rc == 0:
-            return language_pb2.RunResponse()
-        if rc == EXIT_REPORTED:
-            return language_pb2.RunResponse(bail=True)
-        if rc < 0:
-            return language_pb2.RunResponse(error=f"Program was killed by signal {-rc}")
-        return language_pb2.RunResponse(error=f"Program exited with non-zero exit code: {rc}")
+        return run_response(rc)
 
-    def RunPlugin(self, request, context):
+    def RunPlugin(
+        self, request: language_pb2.RunPluginRequest, context: Context
+    ) -> Iterator[language_pb2.RunPluginResponse]:
         debug(
             f"RunPlugin kind={request.kind!r} args={list(request.args)} pwd={request.pwd!r} "
             f"info={request.info}"
@@ -466,40 +549,24 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             penv = resolve_python(options, root)
             ensure_venv(penv, root, emit_to_host_output)
         except Exception as exc:  # noqa: BLE001 reported to the CLI
-            context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
+            abort(context, grpc.StatusCode.FAILED_PRECONDITION, str(exc))
 
-        program = entry if os.path.isabs(entry) else os.path.join(program_dir, entry)
-        program = os.path.normpath(program)
-        rel = os.path.relpath(program, pwd)
-        if not rel.startswith(".."):
-            program = rel
-        if request.kind == "analyzer":
-            # pulumi.policy's entry point: ENGINE_ADDRESS PROGRAM (the CLI sends the
-            # engine address in args).
-            cmd = [penv.python, "-u", "-m", "pulumi.policy", *request.args, program]
-        else:
-            cmd = [penv.python, "-u", program, *request.args]
-        env = penv.environ()
-        for item in request.env:
-            key, sep, value = item.partition("=")
-            if sep:
-                env[key] = value
+        cmd = plugin_command(request, penv.python, program_path(entry, program_dir, pwd))
+        env = plugin_env(request, penv)
         debug(
             f"RunPlugin: {cmd} cwd={pwd} "
             f"env+={[e.split('=')[0] for e in request.env if e.startswith('PULUMI_')]}"
         )
-
         try:
-            proc = subprocess.Popen(
-                cmd,
-                cwd=pwd,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
+            proc = piped(cmd, pwd, env)
         except OSError as exc:
-            context.abort(grpc.StatusCode.UNKNOWN, f"failed to start plugin: {exc}")
+            abort(context, grpc.StatusCode.UNKNOWN, f"failed to start plugin: {exc}")
+        yield from self._plugin_output(proc, context)
+
+    def _plugin_output(
+        self, proc: subprocess.Popen[bytes], context: Context
+    ) -> Iterator[language_pb2.RunPluginResponse]:
+        """The plugin's output, then its exit code; it is stopped when the CLI is done."""
         self._track(proc)
 
         # When the CLI closes the stream (it is done with the plugin), stop the plugin.
@@ -508,30 +575,14 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
                 proc.kill()
 
         context.add_callback(stop_plugin)
-
-        q: queue.Queue = queue.Queue()
-
-        def pump(stream, name):
+        try:
             # Chunks, not lines: the CLI reads the plugin's port from the first
             # stdout bytes and must not wait for more.
-            while True:
-                data = os.read(stream.fileno(), 65536)
-                if not data:
-                    break
-                q.put((name, data))
-            stream.close()
-            q.put((name, None))
-
-        for stream, name in ((proc.stdout, "stdout"), (proc.stderr, "stderr")):
-            threading.Thread(target=pump, args=(stream, name), daemon=True).start()
-        try:
-            open_streams = 2
-            while open_streams:
-                name, data = q.get()
-                if data is None:
-                    open_streams -= 1
-                    continue
-                yield language_pb2.RunPluginResponse(**{name: data})
+            for name, data in child_output(proc, read_chunk):
+                if name == "stdout":
+                    yield language_pb2.RunPluginResponse(stdout=data)
+                else:
+                    yield language_pb2.RunPluginResponse(stderr=data)
             rc = proc.wait()
             yield language_pb2.RunPluginResponse(exitcode=rc if rc >= 0 else 128 - rc)
         finally:
@@ -543,8 +594,8 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
 
 # grpc.health.v1.Health/Check without the grpcio-health-checking package:
 # an empty request, and HealthCheckResponse{status: SERVING} = field 1, varint 1.
-class _Health(grpc.GenericRpcHandler):
-    def service(self, handler_call_details):
+class _Health(grpc.GenericRpcHandler):  # type: ignore[misc]  # grpc has no type hints
+    def service(self, handler_call_details: Any) -> Any:
         if handler_call_details.method == "/grpc.health.v1.Health/Check":
             return grpc.unary_unary_rpc_method_handler(
                 lambda request, context: b"\x08\x01",
@@ -552,6 +603,22 @@ class _Health(grpc.GenericRpcHandler):
                 response_serializer=lambda b: b,
             )
         return None
+
+
+def serve(host: LanguageHost) -> Any:
+    """The started gRPC server, or None when no port could be bound; prints the port."""
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=32), options=GRPC_OPTIONS)
+    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(host, server)
+    server.add_generic_rpc_handlers((_Health(),))
+    port = server.add_insecure_port("127.0.0.1:0")
+    if not port:
+        print("pulumi-language-python: could not bind a port on 127.0.0.1", file=sys.stderr)
+        return None
+    server.start()
+    debug(f"listening on {port}, engine {host.engine_address}, flags {host.flags}")
+    sys.stdout.write(f"{port}\n")
+    sys.stdout.flush()
+    return server
 
 
 def main(argv: list[str]) -> int:
@@ -562,22 +629,13 @@ def main(argv: list[str]) -> int:
     engine_address = positionals[-1] if positionals else ""
     root = flags.get("root")
     host = LanguageHost(engine_address, root, flags)
-
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=32), options=GRPC_OPTIONS)
-    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(host, server)
-    server.add_generic_rpc_handlers((_Health(),))
-    port = server.add_insecure_port("127.0.0.1:0")
-    if not port:
-        print("pulumi-language-python: could not bind a port on 127.0.0.1", file=sys.stderr)
+    server = serve(host)
+    if server is None:
         return 1
-    server.start()
-    debug(f"listening on {port}, engine {engine_address}, flags {flags}")
-    sys.stdout.write(f"{port}\n")
-    sys.stdout.flush()
 
     stop = threading.Event()
 
-    def on_signal(signum, _frame):
+    def on_signal(signum: int, _frame: object) -> None:
         stop.set()
 
     # The CLI closes plugins by signalling their process group (SIGINT, SIGKILL after a
