@@ -11,6 +11,7 @@ uid, gid and mode given here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,9 @@ NAMESPACE_LABEL = "com.docker.stack.namespace"
 IMAGE_LABEL = "com.docker.stack.image"
 DEFAULT_NETWORK = "default"
 _NOT_USER_DEFINED = ("default", "bridge", "host", "none")
+
+Fail = Callable[..., ComposeError]
+"""``fail(key, problem, value=None, hint="")``: the error for a key of the service."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,16 @@ def service_inputs(project: Project, stack: str, name: str) -> dict[str, Any]:
         "networks": _networks(project, stack, name, fail),
         "env": _environment(service, project),
     }
+    inputs.update(_container_inputs(service, fail))
+    inputs.update(_task_inputs(project, stack, service, fail))
+    inputs.update(_deploy_inputs(service, deploy, fail))
+    inputs.update(_placement_inputs(project, service, deploy, fail))
+    return inputs
+
+
+def _container_inputs(service: dict[str, Any], fail: Fail) -> dict[str, Any]:
+    """The keys that copy over to the container spec (command, user, hosts, DNS, ...)."""
+    inputs: dict[str, Any] = {}
     for key, target in (("entrypoint", "command"), ("command", "args")):
         if service.get(key):
             inputs[target] = list(service[key])
@@ -123,6 +137,13 @@ def service_inputs(project: Project, stack: str, name: str) -> dict[str, Any]:
         inputs["stop_grace_period"] = _ns(service["stop_grace_period"], "stop_grace_period", fail)
     if service.get("healthcheck") is not None:
         inputs["healthcheck"] = _healthcheck(service["healthcheck"], fail)
+    return inputs
+
+
+def _task_inputs(project: Project, stack: str, service: dict[str, Any],
+                 fail: Fail) -> dict[str, Any]:
+    """Logging, capabilities, ulimits, mounts and the credential spec."""
+    inputs: dict[str, Any] = {}
     logging = service.get("logging")
     if logging:
         if logging.get("driver"):
@@ -144,6 +165,13 @@ def service_inputs(project: Project, stack: str, name: str) -> dict[str, Any]:
             raise fail("credential_spec.config", "is not supported (Windows gMSA configs)")
         spec = {key.capitalize(): value for key, value in credential.items()}
         inputs["privileges"] = {"CredentialSpec": spec}
+    return inputs
+
+
+def _deploy_inputs(service: dict[str, Any], deploy: dict[str, Any],
+                   fail: Fail) -> dict[str, Any]:
+    """Ports, resources and the restart policy (``deploy``, or the legacy ``restart``)."""
+    inputs: dict[str, Any] = {}
     endpoint = _endpoint(deploy.get("endpoint_mode"), service.get("ports") or [])
     if endpoint:
         inputs["endpoint_spec"] = endpoint
@@ -162,6 +190,13 @@ def service_inputs(project: Project, stack: str, name: str) -> dict[str, Any]:
             "MaxAttempts": restart.get("max_attempts"),
             "Window": _ns(restart.get("window"), "deploy.restart_policy.window", fail),
         })
+    return inputs
+
+
+def _placement_inputs(project: Project, service: dict[str, Any], deploy: dict[str, Any],
+                      fail: Fail) -> dict[str, Any]:
+    """Placement, update and rollback configs, and the secret and config references."""
+    inputs: dict[str, Any] = {}
     placement = deploy.get("placement") or {}
     if placement.get("constraints"):
         inputs["constraints"] = list(placement["constraints"])

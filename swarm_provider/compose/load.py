@@ -159,15 +159,7 @@ def expand(document: dict[str, Any], folder: Path, file: str,
 def _service(name: str, raw: dict[str, Any], folder: Path, file: str,
              env: Environment) -> dict[str, Any]:
     service = copy.deepcopy(raw)
-    for key in ("command", "entrypoint"):
-        if isinstance(service.get(key), str):
-            try:
-                service[key] = shlex.split(service[key])
-            except ValueError as exc:  # an unbalanced quote
-                raise ComposeError(message(f"services.{name}.{key}", file,
-                                           f"can't be split like a shell command ({exc})",
-                                           service[key], service=name,
-                                           hint="balance the quotes, or give a list")) from None
+    _split_commands(service, name, file)
     for key in ("dns", "dns_search", "env_file", "tmpfs"):
         if isinstance(service.get(key), str):
             service[key] = [service[key]]
@@ -197,6 +189,19 @@ def _service(name: str, raw: dict[str, Any], folder: Path, file: str,
     if isinstance(deploy, dict) and "labels" in deploy:
         deploy["labels"] = mapping(deploy["labels"], allow_none=False)
     return service
+
+
+def _split_commands(service: dict[str, Any], name: str, file: str) -> None:
+    """``command`` and ``entrypoint`` given as strings are split as a shell would."""
+    for key in ("command", "entrypoint"):
+        if isinstance(service.get(key), str):
+            try:
+                service[key] = shlex.split(service[key])
+            except ValueError as exc:  # an unbalanced quote
+                raise ComposeError(message(f"services.{name}.{key}", file,
+                                           f"can't be split like a shell command ({exc})",
+                                           service[key], service=name,
+                                           hint="balance the quotes, or give a list")) from None
 
 
 def mapping(value: Any, allow_none: bool) -> dict[str, str | None]:

@@ -27,20 +27,23 @@ _PORTS = re.compile(
     r"^((\[?[0-9a-fA-F.:]+\]?:)?(\d+(-\d+)?)?:)?\d+(-\d+)?(/(tcp|udp|sctp))?$")
 
 
+# The schema's own formats, which jsonschema leaves to its caller; registered by name
+# (plain calls, not decorators: jsonschema's decorator has no type hints).
+def _duration(value: object) -> bool:
+    return not isinstance(value, str) or bool(_DURATION.match(value))
+
+
+def _ports(value: object) -> bool:
+    return not isinstance(value, (str, int)) or bool(_PORTS.match(str(value)))
+
+
 @cache
 def _validator() -> jsonschema.Draft4Validator:
     text = resources.files(__package__).joinpath(
         f"schema/config_schema_v{SCHEMA_VERSION}.json").read_text()
     checker = jsonschema.FormatChecker(formats=())
-
-    @checker.checks("duration")
-    def _duration(value: object) -> bool:
-        return not isinstance(value, str) or bool(_DURATION.match(value))
-
-    @checker.checks("ports")
-    def _ports(value: object) -> bool:
-        return not isinstance(value, (str, int)) or bool(_PORTS.match(str(value)))
-
+    checker.checks("duration")(_duration)
+    checker.checks("ports")(_ports)
     return jsonschema.Draft4Validator(json.loads(text), format_checker=checker)
 
 

@@ -37,8 +37,20 @@ def check_ports(service: Service) -> Iterator[str]:
     ports = [p for p in endpoint.get("Ports") or [] if isinstance(p, dict)]
     allowed = sorted({as_int(p) for p in service.setting("allowedPorts") or []})
     bounds = [as_int(b) for b in service.setting("allowedPortRange") or []]
-    denied = {as_int(p) for p in service.setting("deniedPorts") or []}
     where = f"{allowed} or {bounds[0]}-{bounds[1]}" if len(bounds) == 2 else f"{allowed}"
+    yield from _unpinned_ports(service, endpoint, ports, bounds, where)
+    yield from _pinned_ports(service, endpoint, ports, allowed, bounds, where)
+    host_mode = [_port_label(p) for p in ports if p.get("PublishMode") == "host"]
+    if host_mode and not service.setting("allowHostMode"):
+        yield service.message(
+            "endpoint_spec", f"publishes {', '.join(host_mode)} in host mode, bypassing the "
+            "routing mesh on each node that runs a task", endpoint,
+            'use PublishMode "ingress", or set allowHostMode in the policy config')
+
+
+def _unpinned_ports(service: Service, endpoint: dict[str, Any], ports: list[dict[str, Any]],
+                    bounds: list[int], where: str) -> Iterator[str]:
+    """Ports without a PublishedPort: the engine picks one, maybe outside the allowed."""
     picked_ok = _in_range(ENGINE_PICKED[0], bounds) and _in_range(ENGINE_PICKED[1], bounds)
     unpinned = [_port_label(p) for p in ports if not p.get("PublishedPort")]
     if unpinned and (service.setting("requirePublishedPort") or not picked_ok):
@@ -47,6 +59,12 @@ def check_ports(service: Service) -> Iterator[str]:
             f"({ENGINE_PICKED[0]}-{ENGINE_PICKED[1]}), not one of the allowed ports {where}",
             endpoint, "set PublishedPort to an allowed port, or drop the port and reach "
             "the service over an overlay network")
+
+
+def _pinned_ports(service: Service, endpoint: dict[str, Any], ports: list[dict[str, Any]],
+                  allowed: list[int], bounds: list[int], where: str) -> Iterator[str]:
+    """Published ports that are denied (the cluster's own), or outside the allowed."""
+    denied = {as_int(p) for p in service.setting("deniedPorts") or []}
     pinned = [(as_int(p["PublishedPort"]), p) for p in ports if p.get("PublishedPort")]
     forbidden = [_port_label(p) for number, p in pinned if number in denied]
     if forbidden:
@@ -65,12 +83,6 @@ def check_ports(service: Service) -> Iterator[str]:
             "publish an allowed port (a port below 1024 other than 80/443 is taken on every "
             "node, where sshd or DNS may listen), reach the service over an overlay "
             "network, or extend allowedPorts in the policy config")
-    host_mode = [_port_label(p) for p in ports if p.get("PublishMode") == "host"]
-    if host_mode and not service.setting("allowHostMode"):
-        yield service.message(
-            "endpoint_spec", f"publishes {', '.join(host_mode)} in host mode, bypassing the "
-            "routing mesh on each node that runs a task", endpoint,
-            'use PublishMode "ingress", or set allowHostMode in the policy config')
 
 
 def check_host_network(service: Service) -> Iterator[str]:

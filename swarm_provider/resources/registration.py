@@ -30,17 +30,17 @@ _MISSING = object()
 
 def pickler_state() -> dict[str, Any]:
     """The ``pickle._Pickler`` class attributes ``serialize_provider`` replaces."""
-    return {name: vars(pickle._Pickler).get(name, _MISSING)  # type: ignore[attr-defined]
+    return {name: vars(pickle._Pickler).get(name, _MISSING)
             for name in PATCHED}
 
 
 def restore_pickler(saved: dict[str, Any]) -> None:
     for name, value in saved.items():
         if value is _MISSING:
-            if name in vars(pickle._Pickler):  # type: ignore[attr-defined]
-                delattr(pickle._Pickler, name)  # type: ignore[attr-defined]
+            if name in vars(pickle._Pickler):
+                delattr(pickle._Pickler, name)
         else:
-            setattr(pickle._Pickler, name, value)  # type: ignore[attr-defined]
+            setattr(pickle._Pickler, name, value)
 
 
 class Resource(pulumi.dynamic.Resource):
