@@ -12,7 +12,7 @@ import pytest
 import requests
 from docker.errors import APIError
 
-from swarm_provider.api import engine
+from swarm_provider.api import classify, engine
 from swarm_provider.errors import EngineError, TransientEngineError
 
 
@@ -38,8 +38,8 @@ class FlakyApi:
 
 @pytest.fixture(autouse=True)
 def no_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine, "READ_PAUSES", (0.0, 0.0, 0.0, 0.0))
-    monkeypatch.setattr(engine.time, "sleep", lambda _s: None)
+    monkeypatch.setattr(classify, "READ_PAUSES", (0.0, 0.0, 0.0, 0.0))
+    monkeypatch.setattr(classify.time, "sleep", lambda _s: None)
 
 
 @pytest.mark.parametrize("failure", [
@@ -60,7 +60,7 @@ def test_retries_are_bounded_and_the_error_names_the_service() -> None:
     with pytest.raises(TransientEngineError, match=r"inspecting service \(id abc\) failed: "
                        r"the engine did not answer \(ConnectionError: refused\)"):
         engine.inspect_service(api, "abc")  # type: ignore[arg-type]
-    assert api.calls == len(engine.READ_PAUSES) + 1
+    assert api.calls == len(classify.READ_PAUSES) + 1
 
 
 def test_client_errors_are_not_retried() -> None:
