@@ -30,8 +30,8 @@ from pulumi.dynamic import (
 from pulumi.runtime.rpc import contains_unknowns
 
 from ..api import engine
-from ..core.check import Failures, normalise_rows
-from ..core.diff import diff_fields
+from ..core.check import Failures, check_table
+from ..core.diff import diff_fields, diff_table
 from ..core.objects import (
     engine_name,
     file_object_fields,
@@ -41,14 +41,15 @@ from ..core.objects import (
     network_fields,
     network_outputs,
 )
+from ..core.outputs import option_values, options_only_update
 from ..core.spec import build_spec
 from ..errors import EngineError, ValidationError, field_message, object_label
-from ..schema.objects import CONFIG, NETWORK_FIELDS, SECRET, FileKind
+from ..schema.objects import CONFIG, DELETE_TIMEOUT, NETWORK, NETWORK_FIELDS, SECRET, FileKind
 from ..schema.service import OWNER_LABEL
-from ..schema.table import Table
+from ..schema.table import Rows, Table
 from . import host
 
-DEFAULT_DELETE_TIMEOUT = 60.0
+DEFAULT_DELETE_TIMEOUT = DELETE_TIMEOUT
 POLL_SECONDS = 0.5
 SETTLE_SECONDS = 10.0
 _UPDATE_RETRIES = 5
@@ -61,8 +62,9 @@ class _ObjectProvider(ResourceProvider):
     """Orchestration shared by networks, secrets and configs; holds no client."""
 
     kind = ""
-    table: Table = ()
-    options: frozenset[str] = frozenset({"delete_timeout", "adopt"})
+    resource: Table
+    table: Rows = ()
+    options: frozenset[str] = frozenset()
 
     def __init__(self) -> None:
         self.connection = engine.Connection()
@@ -74,24 +76,16 @@ class _ObjectProvider(ResourceProvider):
     # --- pure steps -----------------------------------------------------------------
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        canonical, failures = normalise_rows(news, self.table, self.options)
+        canonical, failures = check_table(news, self.resource)
         if not failures:
             failures = self.rules(canonical, news)
         if failures:
             return CheckResult(news, [CheckFailure(name, message) for name, message in failures])
-        inputs = {k: v for k, v in canonical.items() if v is not None}
-        inputs.update({k: news[k] for k in self.options if news.get(k) is not None})
-        return CheckResult(inputs, [])
+        return CheckResult({k: v for k, v in canonical.items() if v is not None}, [])
 
     def rules(self, canonical: Mapping[str, Any], raw: Mapping[str, Any]) -> Failures:
         """Cross-field rules; every subclass requires a name."""
         failures: Failures = []
-        timeout = raw.get("delete_timeout")
-        if not contains_unknowns(timeout) and timeout is not None and (
-            isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0
-        ):
-            failures.append(("delete_timeout", field_message(
-                "delete_timeout", "provider option", "must be seconds >= 0", timeout)))
         if canonical.get("name") is None:
             failures.append(("name", self.message("name", "is required", None)))
         return failures
@@ -101,17 +95,13 @@ class _ObjectProvider(ResourceProvider):
         return field_message(name, row.engine_path, problem, value, hint, row.secret)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        rows = diff_fields(olds, news, self.table)
-        replaces = rows.replaces + self.extra_replaces(olds, news)
-        options_changed = any(olds.get(k) != news.get(k) for k in self.options)
+        rows = diff_table(olds, news, self.resource)
+        replaces = rows.replaces
         return DiffResult(
-            changes=rows.has_changes or bool(replaces) or options_changed,
+            changes=rows.has_changes,
             replaces=replaces,
             delete_before_replace=bool(replaces) and self.names_collide(olds, news),
         )
-
-    def extra_replaces(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
-        return []
 
     def names_collide(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
         """Whether old and new can't coexist (same engine name): delete before replace."""
@@ -192,6 +182,9 @@ class _ObjectProvider(ResourceProvider):
         return True
 
     def update(self, object_id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        options_only = options_only_update(olds, news, self.resource)
+        if options_only is not None:  # nothing to send: the state takes the new options
+            return UpdateResult(options_only)
         canonical = self.require(news)
         api = engine.client(self.connection).api
         self.engine_update(api, object_id, canonical, news)
@@ -209,7 +202,7 @@ class _ObjectProvider(ResourceProvider):
             return ReadResult("", {})
         outs = self.outputs(live, props)
         inputs = {row.name: outs[row.name] for row in self.table if outs.get(row.name) is not None}
-        inputs.update({k: props[k] for k in self.options if props.get(k) is not None})
+        inputs.update(option_values(props, self.resource))
         return ReadResult(object_id, outs, inputs)
 
     def delete(self, object_id: str, props: dict[str, Any]) -> None:
@@ -239,7 +232,7 @@ class _ObjectProvider(ResourceProvider):
     # --- helpers ----------------------------------------------------------------------
 
     def require(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        canonical, failures = normalise_rows(props, self.table, self.options)
+        canonical, failures = check_table(props, self.resource)
         failures = failures or self.rules(canonical, props)
         if failures:
             raise ValidationError(failures)
@@ -285,15 +278,13 @@ class _ObjectProvider(ResourceProvider):
         raise NotImplementedError
 
 
-def _options(props: Mapping[str, Any], names: frozenset[str]) -> dict[str, Any]:
-    return {k: props[k] for k in names if props.get(k) is not None}
-
-
 class NetworkProvider(_ObjectProvider):
     """A Swarm network. The engine changes nothing in place: every change replaces it."""
 
     kind = "network"
+    resource = NETWORK
     table = NETWORK_FIELDS
+    options = NETWORK.option_names
 
     def rules(self, canonical: Mapping[str, Any], raw: Mapping[str, Any]) -> Failures:
         failures = super().rules(canonical, raw)
@@ -319,7 +310,7 @@ class NetworkProvider(_ObjectProvider):
             # An adopted network keeps the labels it was made with (the engine can't
             # add ours): it counts as ours, so no refresh shows that as drift.
             fields["owner"] = props.get("owner")
-        return network_outputs(live, fields, _options(props, self.options))
+        return network_outputs(live, fields, option_values(props, self.resource))
 
     def state_engine_name(self, props: Mapping[str, Any]) -> str | None:
         return props.get("name")
@@ -358,14 +349,10 @@ class FileObjectProvider(_ObjectProvider):
     """
 
     file_kind: FileKind
-    options = frozenset({"delete_timeout", "versioned", "adopt"})
 
     def rules(self, canonical: Mapping[str, Any], raw: Mapping[str, Any]) -> Failures:
         failures = super().rules(canonical, raw)
         versioned = raw.get("versioned")
-        if versioned is not None and not isinstance(versioned, bool):
-            failures.append(("versioned", field_message(
-                "versioned", "provider option", "must be true or false", versioned)))
         name, data = canonical.get("name"), canonical.get("data")
         if isinstance(name, str):
             longest = _MAX_OBJECT_NAME - (0 if versioned is False else 13)
@@ -388,9 +375,6 @@ class FileObjectProvider(_ObjectProvider):
                     f"it is {size} bytes")))
         return failures
 
-    def extra_replaces(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
-        return ["versioned"] if is_versioned(olds) != is_versioned(news) else []
-
     def names_collide(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
         if contains_unknowns({k: news.get(k) for k in ("name", "data", "driver", "templating")}):
             return not is_versioned(news)
@@ -398,7 +382,8 @@ class FileObjectProvider(_ObjectProvider):
 
     def outputs(self, live: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
         fields = file_object_fields(live, self.file_kind, props, is_versioned(props))
-        return file_object_outputs(live, self.file_kind, fields, _options(props, self.options))
+        return file_object_outputs(live, self.file_kind, fields,
+                                   option_values(props, self.resource))
 
     def state_engine_name(self, props: Mapping[str, Any]) -> str | None:
         recorded = props.get(f"{self.kind}_name")
@@ -459,10 +444,14 @@ class FileObjectProvider(_ObjectProvider):
 class SecretProvider(FileObjectProvider):
     file_kind = SECRET
     kind = SECRET.lower
+    resource = SECRET.resource
     table = SECRET.table
+    options = SECRET.resource.option_names
 
 
 class ConfigProvider(FileObjectProvider):
     file_kind = CONFIG
     kind = CONFIG.lower
+    resource = CONFIG.resource
     table = CONFIG.table
+    options = CONFIG.resource.option_names

@@ -24,9 +24,9 @@ from pulumi.dynamic import (
 from ..api import engine
 from ..converge import progress, removal
 from ..converge import wait as converge
-from ..core.check import normalise_inputs, require_valid
-from ..core.diff import diff_fields
-from ..core.outputs import live_fields, outputs
+from ..core.check import check_table, require_valid
+from ..core.diff import diff_fields, diff_table
+from ..core.outputs import live_fields, option_values, options_only_update, outputs
 from ..core.spec import build_spec, is_as_sent, with_sent_digest
 from ..errors import (
     ConflictError,
@@ -36,12 +36,11 @@ from ..errors import (
     ValidationError,
     service_label,
 )
-from ..schema.service import FIELDS_BY_NAME, OWNER_LABEL
+from ..schema.service import FIELDS_BY_NAME, OWNER_LABEL, SERVICE
 from . import host
 
-OPTIONS = frozenset({"wait", "timeout", "adopt"})
-"""Provider options that are inputs but not part of the spec (see converge; ``adopt``
-makes ``create`` take over an existing service of that name, see ``_adopt``)."""
+OPTIONS = SERVICE.option_names
+"""Provider options: inputs that are no part of the spec (schema.service.OPTIONS)."""
 
 _RETRIES = 5
 _RESENDS = 2
@@ -61,16 +60,13 @@ class ServiceProvider(ResourceProvider):
     # --- pure steps (no engine call: previews work without a swarm) -------------------
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        canonical, failures = normalise_inputs(news, OPTIONS)
-        failures += converge.check_options(news)
+        canonical, failures = check_table(news, SERVICE)
         if failures:
             return CheckResult(news, [CheckFailure(name, message) for name, message in failures])
-        inputs = {k: v for k, v in canonical.items() if v is not None}
-        inputs.update({k: news[k] for k in OPTIONS if news.get(k) is not None})
-        return CheckResult(inputs, [])
+        return CheckResult({k: v for k, v in canonical.items() if v is not None}, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        result = diff_fields(olds, news)
+        result = diff_table(olds, news, SERVICE)
         return DiffResult(
             changes=result.has_changes,
             replaces=result.replaces,
@@ -155,6 +151,9 @@ class ServiceProvider(ResourceProvider):
         return self._post_update(api, service_id, spec, expected=None, wanted=canonical)
 
     def update(self, service_id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        options_only = options_only_update(olds, news, SERVICE)
+        if options_only is not None:  # nothing to send: the state takes the new options
+            return UpdateResult(options_only)
         canonical = require_valid(news, OPTIONS)
         api = engine.client(self.connection).api
         change = self._post_update(api, service_id, build_spec(canonical), expected=olds,
@@ -275,7 +274,7 @@ class ServiceProvider(ResourceProvider):
         live = engine.inspect_service(api, service_id)
         if live is None:
             return ReadResult("", {})
-        options = {k: props[k] for k in OPTIONS if props.get(k) is not None}
+        options = option_values(props, SERVICE)
         fields = live_fields(live, self._network_names(api, props))
         outs = outputs(live, fields, options)
         inputs = {k: v for k, v in fields.items() if v is not None}
@@ -295,7 +294,7 @@ class ServiceProvider(ResourceProvider):
         live = engine.inspect_service(api, service_id)
         if live is None:
             raise EngineError(f"{service_label(canonical.get('name'), service_id)} vanished")
-        options = {k: props[k] for k in OPTIONS if props.get(k) is not None}
+        options = option_values(props, SERVICE)
         return outputs(live, live_fields(live, self._network_names(api, canonical)), options)
 
     @staticmethod
