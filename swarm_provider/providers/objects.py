@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
 
-from pulumi.dynamic import CreateResult, DiffResult, UpdateResult
+from pulumi.dynamic import CreateResult, UpdateResult
 from pulumi.runtime.rpc import contains_unknowns
 
 from ..api import engine
-from ..core.check import Failures, normalise_rows
+from ..core.check import Failures
 from ..core.diff import diff_fields
 from ..core.objects import (
     engine_name,
@@ -36,11 +36,11 @@ from ..core.objects import (
 )
 from ..core.spec import build_spec
 from ..errors import EngineError, InUse, field_message
-from ..schema.objects import CONFIG, NETWORK_FIELDS, SECRET, FileKind
-from ..schema.table import Table
+from ..schema.objects import CONFIG, DELETE_TIMEOUT, NETWORK, NETWORK_FIELDS, SECRET, FileKind
+from ..schema.table import Rows as TableRows
 from .table import Json, Kind, TableProvider
 
-DEFAULT_DELETE_TIMEOUT = 60.0
+DEFAULT_DELETE_TIMEOUT = DELETE_TIMEOUT
 POLL_SECONDS = 0.5
 SETTLE_SECONDS = 10.0
 # swarmkit's rule for secret and config names (controlapi/common.go).
@@ -67,8 +67,6 @@ class ObjectKind(Kind):
     """The name the object has on the engine, from its state."""
     names_collide: Callable[[Rows, Rows], bool]
     """Whether old and new can't coexist (same engine name): delete before replace."""
-    extra_replaces: Callable[[Rows, Rows], list[str]] = lambda _olds, _news: []
-    """Replacements no row's diff shows (a secret's ``versioned`` switched)."""
     settled: Callable[[Rows], bool] = lambda _live: True
     """Whether the engine finished what it does after a create."""
     verifiable: Callable[[Rows], bool] = lambda _props: True
@@ -78,32 +76,20 @@ class ObjectKind(Kind):
     file_kind: FileKind | None = None
 
 
-def _message(table: Table, name: str, problem: str, value: Any, hint: str = "") -> str:
+def _message(table: TableRows, name: str, problem: str, value: Any, hint: str = "") -> str:
     row = next(r for r in table if r.name == name)
     return field_message(name, row.engine_path, problem, value, hint, row.secret)
 
 
-def _common_rules(table: Table, canonical: Rows, raw: Rows) -> Failures:
-    """What every object requires: a name, and ``delete_timeout`` in seconds."""
-    failures: Failures = []
-    timeout = raw.get("delete_timeout")
-    if not contains_unknowns(timeout) and timeout is not None and (
-        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0
-    ):
-        failures.append(("delete_timeout", field_message(
-            "delete_timeout", "provider option", "must be seconds >= 0", timeout)))
-    if canonical.get("name") is None:
-        failures.append(("name", _message(table, "name", "is required", None)))
-    return failures
-
-
-def _normaliser(rules: Callable[[Rows, Rows], Failures], table: Table
-                ) -> Callable[[Rows, frozenset[str]], tuple[Json, Failures]]:
-    """Rows first; the cross-field rules (``rules``) only once every row is readable."""
-    def normalise(raw: Rows, options: frozenset[str]) -> tuple[Json, Failures]:
-        canonical, failures = normalise_rows(raw, table, options)
-        return canonical, failures or _common_rules(table, canonical, raw) + rules(canonical, raw)
-    return normalise
+def _requires_name(table: TableRows, rules: Callable[[Rows, Rows], Failures]
+                   ) -> Callable[[Rows, Rows], Failures]:
+    """``rules`` after the one every object has: a name (the options are rows, checked
+    by ``check_table``)."""
+    def checked(canonical: Rows, raw: Rows) -> Failures:
+        missing = canonical.get("name") is None
+        failures = [("name", _message(table, "name", "is required", None))] if missing else []
+        return failures + rules(canonical, raw)
+    return checked
 
 
 # --- networks ----------------------------------------------------------------------------
@@ -138,9 +124,9 @@ def _network_names_collide(olds: Rows, news: Rows) -> bool:
     return bool(contains_unknowns(new)) or new == olds.get("name")
 
 
-NETWORK = ObjectKind(
-    name="network", table=NETWORK_FIELDS, options=frozenset({"delete_timeout", "adopt"}),
-    normalise=_normaliser(_network_rules, NETWORK_FIELDS), id_key="Id", labels_at=("Labels",),
+NETWORK_KIND = ObjectKind(
+    name="network", resource=NETWORK, rules=_requires_name(NETWORK_FIELDS, _network_rules),
+    id_key="Id", labels_at=("Labels",),
     spec=lambda canonical, _props: build_spec(canonical, NETWORK_FIELDS),
     read_back=_network_rows, computed=network_outputs,
     engine_name=lambda props: props.get("name"), names_collide=_network_names_collide,
@@ -152,12 +138,7 @@ NETWORK = ObjectKind(
 
 
 def _file_rules(kind: FileKind, canonical: Rows, raw: Rows) -> Failures:
-    failures: Failures = []
-    versioned = raw.get("versioned")
-    if versioned is not None and not isinstance(versioned, bool):
-        failures.append(("versioned", field_message(
-            "versioned", "provider option", "must be true or false", versioned)))
-    failures += _file_name_rules(kind, canonical.get("name"), versioned is not False)
+    failures = _file_name_rules(kind, canonical.get("name"), raw.get("versioned") is not False)
     data = canonical.get("data")
     if data is None and canonical.get("driver") is None:
         failures.append(("data", _message(kind.table, "data", "is required", None)))
@@ -203,16 +184,13 @@ def _file_kind(kind: FileKind) -> ObjectKind:
     content (see ``core.objects``), so new content is a new object created *before* the
     old one is deleted, and the services that reference it are updated in between."""
     return ObjectKind(
-        name=kind.lower, table=kind.table,
-        options=frozenset({"delete_timeout", "versioned", "adopt"}),
-        normalise=_normaliser(partial(_file_rules, kind), kind.table),
+        name=kind.lower, resource=kind.resource,
+        rules=_requires_name(kind.table, partial(_file_rules, kind)),
         spec=lambda canonical, props: file_object_spec(canonical, kind, is_versioned(props)),
         read_back=lambda live, props: file_object_fields(live, kind, props, is_versioned(props)),
         computed=lambda live, rows, options: file_object_outputs(live, kind, rows, options),
         engine_name=partial(_file_engine_name, kind),
         names_collide=partial(_file_names_collide, kind),
-        extra_replaces=lambda olds, news: (
-            ["versioned"] if is_versioned(olds) != is_versioned(news) else []),
         # A secret's data never comes back; only a versioned name vouches for it.
         verifiable=lambda props: kind is not SECRET or is_versioned(props),
         labels_in_place=True, file_kind=kind,
@@ -231,15 +209,9 @@ class ObjectProvider(TableProvider):
 
     kind_data: ClassVar[ObjectKind]
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        rows = diff_fields(olds, news, self.kind_data.table)
-        replaces = rows.replaces + self.kind_data.extra_replaces(olds, news)
-        options_changed = any(olds.get(k) != news.get(k) for k in self.options)
-        return DiffResult(
-            changes=rows.has_changes or bool(replaces) or options_changed,
-            replaces=replaces,
-            delete_before_replace=bool(replaces) and self.kind_data.names_collide(olds, news),
-        )
+    def replaced_first(self, olds: Mapping[str, Any], news: Mapping[str, Any],
+                       replaces: list[str]) -> bool:
+        return bool(replaces) and self.kind_data.names_collide(olds, news)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         canonical = self.require(props)
@@ -292,6 +264,9 @@ class ObjectProvider(TableProvider):
         return object_id
 
     def update(self, object_id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        options_only = self.options_only(olds, news)
+        if options_only is not None:
+            return options_only
         canonical = self.require(news)
         api = self.api()
         if self.kind_data.labels_in_place:
@@ -347,7 +322,7 @@ class ObjectProvider(TableProvider):
 class NetworkProvider(ObjectProvider):
     """A Swarm network. The engine changes nothing in place: every change replaces it."""
 
-    kind_data = NETWORK
+    kind_data = NETWORK_KIND
 
 
 class FileObjectProvider(ObjectProvider):

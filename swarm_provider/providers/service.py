@@ -12,47 +12,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi.dynamic import CreateResult, DiffResult, UpdateResult
+from pulumi.dynamic import CreateResult, UpdateResult
 
 from ..api import engine
 from ..converge import progress, removal
 from ..converge import wait as converge
-from ..core.check import Failures, normalise_inputs
 from ..core.diff import FieldDiff, diff_fields
 from ..core.outputs import live_fields, outputs
 from ..core.spec import build_spec, is_as_sent, with_sent_digest
 from ..errors import ConflictError, EngineError, RolloutStalled, ValidationError, service_label
-from ..schema.service import FIELDS, FIELDS_BY_NAME, OWNER_LABEL
+from ..schema.service import FIELDS_BY_NAME, OWNER_LABEL, SERVICE
 from .table import Json, Kind, TableProvider
-
-OPTIONS = frozenset({"wait", "timeout", "adopt"})
-"""Provider options that are inputs but not part of the spec (see converge; ``adopt``
-makes ``create`` take over an existing service of that name, see ``adopt``)."""
 
 _RESENDS = 2
 """How often ``update`` sends the spec again after ``RolloutStalled``."""
 
-
-def _normalise(raw: Mapping[str, Any], options: frozenset[str]) -> tuple[Json, Failures]:
-    canonical, failures = normalise_inputs(raw, options)
-    return canonical, failures + converge.check_options(raw)
-
-
-SERVICE = Kind("service", FIELDS, OPTIONS, _normalise)
+SERVICE_KIND = Kind("service", SERVICE)
+"""A service: its table (``schema.service.SERVICE``); its cross-field rules are
+``check_table``'s own."""
 
 
 class ServiceProvider(TableProvider):
     """Create, read, diff, update and delete one Swarm service."""
 
-    kind_data = SERVICE
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        result = diff_fields(olds, news)
-        return DiffResult(
-            changes=result.has_changes,
-            replaces=result.replaces,
-            delete_before_replace=True,
-        )
+    kind_data = SERVICE_KIND
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         canonical = self.require(props)
@@ -118,6 +101,9 @@ class ServiceProvider(TableProvider):
         return self._post_update(api, service_id, spec, expected=None, wanted=canonical)
 
     def update(self, service_id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        options_only = self.options_only(olds, news)
+        if options_only is not None:
+            return options_only
         canonical = self.require(news)
         api = self.api()
         change = self._post_update(api, service_id, build_spec(canonical), expected=olds,

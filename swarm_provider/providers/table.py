@@ -21,13 +21,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
-from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, ReadResult, ResourceProvider
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
 
 from ..api import classify, engine
-from ..core.check import Failures
+from ..core.check import Failures, check_table
+from ..core.diff import diff_table
+from ..core.outputs import option_values, options_only_update
 from ..errors import EngineError, NameConflict, TransientEngineError, ValidationError, object_label
 from ..schema.service import OWNER_LABEL
-from ..schema.table import Table
+from ..schema.table import Rows, Table
 from . import host
 
 Json = dict[str, Any]
@@ -39,22 +49,39 @@ Plan = Callable[[Json], tuple[Json | None, T]]
 the update returns once done."""
 
 
+def _no_rules(_canonical: Mapping[str, Any], _raw: Mapping[str, Any]) -> Failures:
+    return []
+
+
 @dataclass(frozen=True)
 class Kind:
     """The data that makes one resource of the table providers differ from another."""
 
     name: str
     """The engine's word for it (``service``, ``network``, ...): errors, api routes."""
-    table: Table
-    """Its input rows."""
-    options: frozenset[str]
-    """Provider options: inputs that are not spec fields, passed through to outputs."""
-    normalise: Callable[[Mapping[str, Any], frozenset[str]], tuple[Json, Failures]]
-    """Canonical rows and (field, message) failures, cross-field rules included (pure)."""
+    resource: Table
+    """Its declaration: input, option and output rows (``schema``)."""
+    rules: Callable[[Mapping[str, Any], Mapping[str, Any]], Failures] = _no_rules
+    """(canonical, raw) -> failures of the cross-field rules ``check_table`` does not
+    know, checked once every row is readable (pure)."""
     id_key: str = "ID"
     """Where an inspect holds the id: ``Id`` for networks."""
     labels_at: tuple[str, ...] = ("Spec", "Labels")
     """Where an inspect holds the labels (the owner label among them)."""
+
+    @property
+    def table(self) -> Rows:
+        """The input rows."""
+        return self.resource.inputs
+
+    @property
+    def options(self) -> frozenset[str]:
+        return self.resource.option_names
+
+    def normalise(self, raw: Mapping[str, Any]) -> tuple[Json, Failures]:
+        """Canonical inputs and options, and every (field, message) failure."""
+        canonical, failures = check_table(raw, self.resource)
+        return canonical, failures or self.rules(canonical, raw)
 
     def live_id(self, live: Mapping[str, Any]) -> str:
         return str(live[self.id_key])
@@ -91,21 +118,44 @@ class TableProvider(ResourceProvider):
     # --- pure steps (no engine call: previews work without a swarm) -------------------
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        canonical, failures = self.kind_data.normalise(news, self.options)
+        canonical, failures = self.kind_data.normalise(news)
         if failures:
             return CheckResult(news, [CheckFailure(name, message) for name, message in failures])
-        return CheckResult(self.inputs_of(canonical, news), [])
+        return CheckResult({k: v for k, v in canonical.items() if v is not None}, [])
 
     def require(self, props: Mapping[str, Any]) -> Json:
         """Canonical inputs, or ``ValidationError`` listing every problem."""
-        canonical, failures = self.kind_data.normalise(props, self.options)
+        canonical, failures = self.kind_data.normalise(props)
         if failures:
             raise ValidationError(failures)
         return canonical
 
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Rows and options alike (``core.diff.diff_table``); ``replaced_first`` says
+        whether the old object goes before the new one is made."""
+        result = diff_table(olds, news, self.kind_data.resource)
+        return DiffResult(
+            changes=result.has_changes,
+            replaces=result.replaces,
+            delete_before_replace=self.replaced_first(olds, news, result.replaces),
+        )
+
+    def replaced_first(self, olds: Mapping[str, Any], news: Mapping[str, Any],
+                       replaces: list[str]) -> bool:
+        """Whether old and new can't coexist: a service's always go first (the old one
+        may hold the name, published ports, ...)."""
+        return True
+
+    def options_only(self, olds: Mapping[str, Any], news: Mapping[str, Any]
+                     ) -> UpdateResult | None:
+        """The update of a change of options alone: nothing is sent, the state takes the
+        new option values (``core.outputs.options_only_update``); None otherwise."""
+        outs = options_only_update(olds, news, self.kind_data.resource)
+        return None if outs is None else UpdateResult(outs)
+
     def options_of(self, props: Mapping[str, Any]) -> Json:
-        """The provider options set in ``props``, as given."""
-        return {k: props[k] for k in self.options if props.get(k) is not None}
+        """The provider options set in ``props``."""
+        return option_values(props, self.kind_data.resource)
 
     def inputs_of(self, rows: Mapping[str, Any], props: Mapping[str, Any]) -> Json:
         """What Pulumi records as inputs: the rows that are set, and the options."""
