@@ -28,7 +28,8 @@ def test_table_covers_every_docker_py_create_keyword() -> None:
 
 def test_typed_args_match_the_table() -> None:
     parameters = set(inspect.signature(SwarmService.__init__).parameters)
-    expected = {f.name for f in USER_FIELDS} | SERVICE.option_names | {"self", "resource_name", "opts"}
+    expected = {f.name for f in USER_FIELDS} | SERVICE.option_names
+    expected |= {"self", "resource_name", "opts"}
     assert parameters == expected
 
 
