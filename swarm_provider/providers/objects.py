@@ -243,7 +243,7 @@ class ObjectProvider(TableProvider):
         return None
 
     def adopt(self, api: Any, existing: Json, canonical: Json, props: Mapping[str, Any],
-              spec: Json) -> str:
+              spec: Json) -> str | None:
         """``adopt=True``: take over an object made outside Pulumi (``docker stack
         deploy``, say) if it has what the inputs declare, but for our owner label: the
         labels of secrets and configs are updated to add it; a network's can't change,

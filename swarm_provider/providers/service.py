@@ -64,9 +64,10 @@ class ServiceProvider(TableProvider):
         return None
 
     def adopt(self, api: Any, existing: Json, canonical: Json, props: Mapping[str, Any],
-              spec: Json) -> str:
-        self._adopt_in_place(api, existing, canonical, build_spec(canonical))
-        return str(existing["ID"])
+              spec: Json) -> str | None:
+        """Never after a 409: ``create`` adopts before it creates, and what appeared in
+        between is refused, since a failed wait after a create removes the service."""
+        return None
 
     def _adopt_in_place(self, api: Any, existing: Json, canonical: Json,
                         spec: Json) -> converge.Change:

@@ -200,8 +200,10 @@ class TableProvider(ResourceProvider):
         owner = self.kind_data.owner_of(existing)
         problem = f"is not managed by this resource (owner label: {owner!r})"
         hint = "remove it, choose another name, or adopt it explicitly"
-        if existing is not None and owner is None and props.get("adopt"):
-            return self.adopt(api, existing, canonical, props, spec)
+        adopted = (self.adopt(api, existing, canonical, props, spec)
+                   if existing is not None and owner is None and props.get("adopt") else None)
+        if adopted is not None:
+            return adopted
         if existing is not None and owner == canonical.get("owner"):
             refused = self.resume(api, existing, canonical, props, spec)
             if refused is None:
@@ -213,8 +215,9 @@ class TableProvider(ResourceProvider):
         ) from conflict
 
     def adopt(self, api: Any, existing: Json, canonical: Json, props: Mapping[str, Any],
-              spec: Json) -> str:
-        """``adopt=True``: take over an object made outside Pulumi; the id."""
+              spec: Json) -> str | None:
+        """``adopt=True``, and the name is taken by an object with no owner label: take it
+        over; its id, or None to refuse it like any other object of that name."""
         raise NotImplementedError
 
     def resume(self, api: Any, existing: Json, canonical: Json, props: Mapping[str, Any],

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from swarm_provider.api import engine
 from swarm_provider.errors import ConflictError, EngineError
 from swarm_provider.providers.objects import ConfigProvider, NetworkProvider, SecretProvider
 from swarm_provider.providers.service import ServiceProvider
@@ -222,3 +223,14 @@ def test_a_delete_of_what_is_gone_is_fine(fake_engine: FakeEngine) -> None:
     assert made.id is not None and made.outs is not None
     fake_engine.objects["config"].clear()
     provider.delete(made.id, dict(made.outs))
+
+
+def test_a_service_that_appears_between_adopts_lookup_and_create_is_refused(
+        fake_engine: FakeEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """adopt=True looks for the service first; one made in between is not taken after the
+    409, since a failed wait after a create would remove a service that was there before."""
+    monkeypatch.setattr(engine, "find_service", lambda _api, _name: None)  # not there yet
+    fake_engine.add("service", {"Name": "web", "Labels": {}})
+    with pytest.raises(EngineError, match=r"already exists and is not managed by this "
+                       r"resource \(owner label: None\)"):
+        ServiceProvider().create(service_inputs(adopt=True))
