@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
 
-from pulumi.dynamic import CreateResult, UpdateResult
+from pulumi.dynamic import CreateResult
 from pulumi.runtime.rpc import contains_unknowns
 
 from ..api import engine
@@ -263,16 +263,14 @@ class ObjectProvider(TableProvider):
             self._update_labels(api, object_id, canonical, props)
         return object_id
 
-    def update(self, object_id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        options_only = self.options_only(olds, news)
-        if options_only is not None:
-            return options_only
-        canonical = self.require(news)
-        api = self.api()
+    def apply(self, api: Any, object_id: str, olds: Mapping[str, Any],
+              news: Mapping[str, Any], canonical: Json) -> Json:
+        """Labels are all the engine changes in place (secrets and configs); the rest of
+        an update is provider options."""
         if self.kind_data.labels_in_place:
             self._update_labels(api, object_id, canonical, news)
         live = self.live(api, object_id, self.kind_data.engine_name(olds))
-        return UpdateResult(self.outputs(live, self.fields(api, live, news), news))
+        return self.outputs(live, self.fields(api, live, news), news)
 
     def _update_labels(self, api: Any, object_id: str, canonical: Json,
                        props: Mapping[str, Any]) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi.dynamic import CreateResult, UpdateResult
+from pulumi.dynamic import CreateResult
 
 from ..api import engine
 from ..converge import progress, removal
@@ -101,12 +101,10 @@ class ServiceProvider(TableProvider):
             spec = {**existing["Spec"], "Labels": {**labels, OWNER_LABEL: canonical["owner"]}}
         return self._post_update(api, service_id, spec, expected=None, wanted=canonical)
 
-    def update(self, service_id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        options_only = self.options_only(olds, news)
-        if options_only is not None:
-            return options_only
-        canonical = self.require(news)
-        api = self.api()
+    def apply(self, api: Any, service_id: str, olds: Mapping[str, Any],
+              news: Mapping[str, Any], canonical: Json) -> Json:
+        """The update, guarded by the state's version (``_post_update``), then the wait;
+        sent again when the engine's rollout stalled for a node, not for the spec."""
         change = self._post_update(api, service_id, build_spec(canonical), expected=olds,
                                    wanted=canonical)
         for resend in range(_RESENDS + 1):
@@ -120,9 +118,10 @@ class ServiceProvider(TableProvider):
                     raise
                 change = self._post_update(api, service_id, build_spec(canonical),
                                            expected=olds, wanted=canonical)
-        return UpdateResult(self._outputs(api, service_id, canonical, news))
+        return self._outputs(api, service_id, canonical, news)
 
-    def _post_update(self, api: Any, service_id: str, spec: Json, expected: Json | None,
+    def _post_update(self, api: Any, service_id: str, spec: Json,
+                     expected: Mapping[str, Any] | None,
                      wanted: Json | None = None) -> converge.Change:
         """POST the full spec, guarded by the version index recorded in state.
 
@@ -163,7 +162,7 @@ class ServiceProvider(TableProvider):
         return self.send_at_live_version(api, service_id, name, plan)
 
     def _refuse_drift(self, live: Json, current: Json, names: Mapping[str, str],
-                      expected: Json) -> None:
+                      expected: Mapping[str, Any]) -> None:
         """``ConflictError`` if the live service moved on from the state (``expected``) by
         a change that is neither the engine's bookkeeping nor our own unfinished update."""
         if live["Version"]["Index"] == expected.get("version"):
@@ -178,7 +177,7 @@ class ServiceProvider(TableProvider):
 
     @staticmethod
     def _conflict(live: Json, name: str | None, service_id: str,
-                  expected: Json, drift: FieldDiff) -> ConflictError:
+                  expected: Mapping[str, Any], drift: FieldDiff) -> ConflictError:
         """The refusal when the live service moved on from the state: who moved it, as far
         as the engine can tell, and what to do."""
         label = service_label(name, service_id)

@@ -146,12 +146,19 @@ class TableProvider(ResourceProvider):
         may hold the name, published ports, ...)."""
         return True
 
-    def options_only(self, olds: Mapping[str, Any], news: Mapping[str, Any]
-                     ) -> UpdateResult | None:
-        """The update of a change of options alone: nothing is sent, the state takes the
-        new option values (``core.outputs.options_only_update``); None otherwise."""
+    def update(self, object_id: str, olds: dict[str, Any], news: dict[str, Any]
+               ) -> UpdateResult:
+        """A change of options alone sends nothing: the state takes the new option values
+        (``core.outputs.options_only_update``); anything else is ``apply``'s."""
         outs = options_only_update(olds, news, self.kind_data.resource)
-        return None if outs is None else UpdateResult(outs)
+        if outs is None:
+            outs = self.apply(self.api(), object_id, olds, news, self.require(news))
+        return UpdateResult(outs)
+
+    def apply(self, api: Any, object_id: str, olds: Mapping[str, Any],
+              news: Mapping[str, Any], canonical: Json) -> Json:
+        """Bring the live object to ``canonical``; the new outputs."""
+        raise NotImplementedError
 
     def options_of(self, props: Mapping[str, Any]) -> Json:
         """The provider options set in ``props``."""
