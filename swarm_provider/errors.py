@@ -50,20 +50,43 @@ class ValidationError(SwarmProviderError):
 
 
 class EngineError(SwarmProviderError):
-    """The Docker engine refused or failed an operation on a service."""
+    """The Docker engine refused or failed an operation on a service or object.
+
+    ``api.classify`` raises the subclass that says which refusal it was, once, where the
+    answer comes back; callers catch that (``except OutOfSequence:``) and never look at
+    docker-py's exception, which stays the cause for debugging.
+    """
 
 
 class TransientEngineError(EngineError):
     """The engine did not answer, or failed in a way a retry may cure: connection reset or
-    refused, a timeout, a 5xx answer. Reads are retried (``engine.READ_PAUSES``); a write
-    whose outcome is unknown is re-checked by a read, never sent again blindly."""
+    refused, a timeout, a 5xx answer. Reads are retried (``api.classify.READ_PAUSES``); a
+    write whose outcome is unknown is re-checked by a read, never sent again blindly."""
+
+
+class OutOfSequence(TransientEngineError):
+    """An update named a version index that is no longer the live one (500 ``update out
+    of sequence``): something wrote in between, often the orchestrator's own UpdateStatus.
+    Read the object again and send at the new index."""
+
+
+class NotFound(EngineError):
+    """The engine has no object of that id or name (404)."""
+
+
+class NameConflict(EngineError):
+    """A create named an object that already exists (409)."""
+
+
+class InUse(EngineError):
+    """A delete was refused because a service, task or container still uses the object."""
 
 
 class ConflictError(EngineError):
     """The live service changed outside Pulumi since the state was written."""
 
 
-class NotFoundError(EngineError):
+class NotFoundError(NotFound):
     """No service has that name or id (``swarm_provider.lookup``)."""
 
 

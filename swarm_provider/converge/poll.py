@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..api import engine
-from ..errors import EngineError
+from ..errors import EngineError, NotFound
 
 Json = dict[str, Any]
 
@@ -116,9 +116,9 @@ class Poller:
             filters = {"service": listed_ids, "_up-to-date": "true"}
             try:
                 listed = engine.tasks(self.api, filters)
-            except EngineError as exc:
+            except NotFound:
                 # A service removed between the two calls makes the engine answer 404.
-                if attempt == 0 and engine.is_not_found(exc):
+                if attempt == 0:
                     continue
                 raise
             tasks: dict[str, list[Json]] = {service_id: [] for service_id in listed_ids}

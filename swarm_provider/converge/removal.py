@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..api import engine
-from ..errors import EngineError, service_label
+from ..errors import EngineError, OutOfSequence, service_label
 from . import tasks
 from .progress import Report
 
@@ -85,9 +85,8 @@ def _stop_job(api: Any, live: Mapping[str, Any], name: str | None) -> None:
             engine.update_service(api, str(live["ID"]), live["Version"]["Index"],
                                   stopping_spec(live["Spec"]))
             return
-        except EngineError as exc:
-            if not engine.is_out_of_sequence(exc):
-                raise
+        except OutOfSequence:
+            pass
         fresh = engine.inspect_service(api, str(live["ID"]))
         if fresh is None:
             return

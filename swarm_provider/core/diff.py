@@ -15,22 +15,42 @@ from pulumi.runtime.rpc import contains_unknowns
 
 from ..errors import show_value
 from ..schema.service import FIELDS
-from ..schema.table import Field, Table
+from ..schema.table import Field, Rows, Table
 
 
 @dataclass
 class FieldDiff:
     changed: list[str] = field(default_factory=list)
+    """Every row or option that differs."""
     replaces: list[str] = field(default_factory=list)
+    """Those whose change forces a replacement."""
     details: dict[str, str] = field(default_factory=dict)
+    """A short line on each change (values of secret rows hidden)."""
+    options: list[str] = field(default_factory=list)
+    """Those of ``changed`` that are options: no part of the Engine spec."""
 
     @property
     def has_changes(self) -> bool:
         return bool(self.changed)
 
+    @property
+    def only_options(self) -> bool:
+        """Something changed, all of it options and none replaces: the update writes
+        nothing to the engine, only the new option values to the state."""
+        return bool(self.changed) and len(self.options) == len(self.changed) \
+            and not self.replaces
+
+
+def diff_table(olds: Mapping[str, Any], news: Mapping[str, Any], table: Table,
+               engine_defaults: bool = True, ordered: bool = False) -> FieldDiff:
+    """``diff_fields`` over the input rows and the options of a resource: the diff a
+    provider reports. Options follow one rule (``schema.table.option``): a changed
+    option is a change, and replaces only when the row says so (``versioned``)."""
+    return diff_fields(olds, news, (*table.inputs, *table.options), engine_defaults, ordered)
+
 
 def diff_fields(olds: Mapping[str, Any], news: Mapping[str, Any],
-                table: Table = FIELDS, engine_defaults: bool = True,
+                table: Rows = FIELDS, engine_defaults: bool = True,
                 ordered: bool = False) -> FieldDiff:
     """Which rows differ, which of those force a replacement, and a line on each.
 
@@ -46,19 +66,22 @@ def diff_fields(olds: Mapping[str, Any], news: Mapping[str, Any],
         new = news.get(row.name)
         old = _canonical(row, olds.get(row.name), engine_defaults, ordered)
         if contains_unknowns(new):
-            result.changed.append(row.name)
-            result.details[row.name] = "unknown until apply"
-            if row.replace is True:
-                result.replaces.append(row.name)
+            _record(result, row, "unknown until apply", row.replace is True)
             continue
         new = _canonical(row, new, engine_defaults, ordered)
-        if old == new:
-            continue
-        result.changed.append(row.name)
-        result.details[row.name] = describe_change(row, old, new)
-        if row.forces_replacement(old, new):
-            result.replaces.append(row.name)
+        if old != new:
+            _record(result, row, describe_change(row, old, new),
+                    row.forces_replacement(old, new))
     return result
+
+
+def _record(result: FieldDiff, row: Field, detail: str, replaces: bool) -> None:
+    result.changed.append(row.name)
+    result.details[row.name] = detail
+    if replaces:
+        result.replaces.append(row.name)
+    if row.is_option:
+        result.options.append(row.name)
 
 
 def _canonical(row: Field, value: Any, engine_defaults: bool, ordered: bool) -> Any:

@@ -20,15 +20,17 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ..schema.objects import NETWORK_ENGINE_FILLED, NETWORK_FIELDS, FileKind
+from ..schema.objects import (
+    NETWORK,
+    NETWORK_ENGINE_FILLED,
+    NETWORK_FIELDS,
+    FileKind,
+)
+from ..schema.objects import data_sha256 as data_sha256  # its home: the output row uses it
+from .outputs import table_outputs
 from .spec import build_spec, read_fields
 
 VERSION_DIGITS = 12
-
-
-def data_sha256(data: str | None) -> str | None:
-    """SHA-256 of the content (hex): a non-secret fingerprint of a secret's value."""
-    return None if data is None else hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
 def version_tag(canonical: Mapping[str, Any]) -> str:
@@ -94,16 +96,7 @@ def _decode(raw: str) -> str:
 
 def file_object_outputs(live: Mapping[str, Any], kind: FileKind, fields: Mapping[str, Any],
                         options: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        **fields,
-        **options,
-        f"{kind.lower}_id": live["ID"],
-        f"{kind.lower}_name": live["Spec"]["Name"],
-        "version": live["Version"]["Index"],
-        "created_at": live.get("CreatedAt"),
-        "updated_at": live.get("UpdatedAt"),
-        "data_sha256": data_sha256(fields.get("data")),
-    }
+    return table_outputs(live, fields, options, kind.resource)
 
 
 def network_fields(live: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
@@ -134,7 +127,7 @@ def covers(live: Any, wanted: Any) -> bool:
 
 def network_outputs(live: Mapping[str, Any], fields: Mapping[str, Any],
                     options: Mapping[str, Any]) -> dict[str, Any]:
-    return {**fields, **options, "network_id": live["Id"], "created_at": live.get("Created")}
+    return table_outputs(live, fields, options, NETWORK)
 
 
-NETWORK_COMPUTED = ("network_id", "created_at")
+NETWORK_COMPUTED = NETWORK.output_names

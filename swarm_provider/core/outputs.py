@@ -1,8 +1,9 @@
-"""What a SwarmService stores as outputs, built from a live service.
+"""What a resource stores as outputs, built from the live object and its table.
 
-Outputs hold every row's canonical value as the engine stores it (so ``diff`` compares
-new inputs against what is really live), the provider options, and the computed
-outputs: id, version index, timestamps, the effective spec and the endpoint.
+Outputs hold every input row's canonical value as the engine stores it (so ``diff``
+compares new inputs against what is really live), the options that are set, and the
+table's output rows (``schema.table.Output``: the service's id, version index,
+timestamps, effective spec and endpoint; a network's id; ...).
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..schema.service import SERVICE
+from ..schema.table import Table
+from .diff import diff_table
 from .spec import read_fields
 
-COMPUTED = ("service_id", "version", "created_at", "updated_at", "spec", "endpoint")
+COMPUTED = SERVICE.output_names
 
 
 def live_fields(service: Mapping[str, Any], network_names: Mapping[str, str]) -> dict[str, Any]:
@@ -29,19 +33,36 @@ def live_fields(service: Mapping[str, Any], network_names: Mapping[str, str]) ->
     return fields
 
 
+def option_values(props: Mapping[str, Any], table: Table) -> dict[str, Any]:
+    """The options of ``table`` that ``props`` sets (unset ones are left out)."""
+    return {row.name: props[row.name] for row in table.options
+            if props.get(row.name) is not None}
+
+
+def exported(live: Mapping[str, Any], fields: Mapping[str, Any],
+             table: Table) -> dict[str, Any]:
+    """The value of every output row of ``table`` for this live object."""
+    return {row.name: row.read(live, fields) for row in table.outputs}
+
+
+def table_outputs(live: Mapping[str, Any], fields: Mapping[str, Any],
+                  options: Mapping[str, Any], table: Table) -> dict[str, Any]:
+    """All outputs: the canonical rows, the options, the output rows."""
+    return {**fields, **options, **exported(live, fields, table)}
+
+
 def outputs(service: Mapping[str, Any], fields: Mapping[str, Any],
             options: Mapping[str, Any]) -> dict[str, Any]:
-    endpoint = service.get("Endpoint", {})
-    return {
-        **fields,
-        **options,
-        "service_id": service["ID"],
-        "version": service["Version"]["Index"],
-        "created_at": service.get("CreatedAt"),
-        "updated_at": service.get("UpdatedAt"),
-        "spec": service.get("Spec"),
-        "endpoint": {
-            "Ports": endpoint.get("Ports", []),
-            "VirtualIPs": endpoint.get("VirtualIPs", []),
-        },
-    }
+    """A SwarmService's outputs (``table_outputs`` of its table)."""
+    return table_outputs(service, fields, options, SERVICE)
+
+
+def options_only_update(olds: Mapping[str, Any], news: Mapping[str, Any],
+                        table: Table) -> dict[str, Any] | None:
+    """The outputs of an update that changes only options, or None when the update has
+    more to do. Nothing is sent to the engine: the stored outputs are kept, with the new
+    option values (an option unset in ``news`` is dropped)."""
+    if not diff_table(olds, news, table).only_options:
+        return None
+    kept = {k: v for k, v in olds.items() if k not in table.option_names}
+    return {**kept, **option_values(news, table)}

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..schema.service import FIELDS, SENT_LABEL
-from ..schema.table import Field, Table, nested_paths
+from ..schema.table import Field, Rows, nested_paths
 
 SERVICE_BASE: dict[str, Any] = {
     "TaskTemplate": {
@@ -42,7 +42,7 @@ so state written before they were sent still diffs as unchanged.
 """
 
 
-def build_spec(canonical: Mapping[str, Any], table: Table = FIELDS) -> dict[str, Any]:
+def build_spec(canonical: Mapping[str, Any], table: Rows = FIELDS) -> dict[str, Any]:
     """The whole spec the engine should store for these canonical inputs."""
     spec: dict[str, Any] = copy.deepcopy(SERVICE_BASE) if table is FIELDS else {}
     for field in table:
@@ -52,12 +52,12 @@ def build_spec(canonical: Mapping[str, Any], table: Table = FIELDS) -> dict[str,
     return spec
 
 
-def read_fields(spec: Mapping[str, Any], table: Table = FIELDS) -> dict[str, Any]:
+def read_fields(spec: Mapping[str, Any], table: Rows = FIELDS) -> dict[str, Any]:
     """Canonical value of every row, as found in a spec the engine returned."""
     return {field.name: read_field(field, spec, table) for field in table}
 
 
-def read_field(field: Field, spec: Mapping[str, Any], table: Table = FIELDS) -> Any:
+def read_field(field: Field, spec: Mapping[str, Any], table: Rows = FIELDS) -> Any:
     raw = _get_at(spec, field.path)
     inner_paths = nested_paths(table, field)
     if table is FIELDS:

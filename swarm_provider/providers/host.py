@@ -39,7 +39,7 @@ THREADS_ENV = "SWARM_PROVIDER_HOST_THREADS"
 TRACEBACK_ENV = "SWARM_PROVIDER_TRACEBACK"
 DEFAULT_THREADS = 512
 """The pool's new limit. Threads are started only when an RPC finds none idle, so the
-number alive follows what the engine sends at once (its ``--parallel``)."""
+number alive follows what the Pulumi engine sends at once (its ``--parallel``)."""
 PACKAGE_FOLDER = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 """The folder of the ``swarm_provider`` package: errors raised from files under it are ours."""
 
@@ -117,11 +117,11 @@ def widen_thread_pool(host: types.ModuleType) -> str:
         return "the thread pool has no _max_workers/_adjust_thread_count; its limit stays"
     if limit >= wanted:
         return ""
-    with pool._shutdown_lock:  # type: ignore[attr-defined]
-        pool._max_workers = wanted  # type: ignore[attr-defined]
+    with pool._shutdown_lock:
+        pool._max_workers = wanted
         # RPCs already queued behind the old limit get a thread now, not when one frees.
-        for _ in range(min(pool._work_queue.qsize(), wanted)):  # type: ignore[attr-defined]
-            pool._adjust_thread_count()  # type: ignore[attr-defined]
+        for _ in range(min(pool._work_queue.qsize(), wanted)):
+            pool._adjust_thread_count()
     return ""
 
 

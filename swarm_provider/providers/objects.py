@@ -14,23 +14,16 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, ClassVar
 
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    ConfigureRequest,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    ResourceProvider,
-    UpdateResult,
-)
+from pulumi.dynamic import CreateResult
 from pulumi.runtime.rpc import contains_unknowns
 
 from ..api import engine
-from ..core.check import Failures, normalise_rows
+from ..core.check import Failures
 from ..core.diff import diff_fields
 from ..core.objects import (
     engine_name,
@@ -42,427 +35,306 @@ from ..core.objects import (
     network_outputs,
 )
 from ..core.spec import build_spec
-from ..errors import EngineError, ValidationError, field_message, object_label
-from ..schema.objects import CONFIG, NETWORK_FIELDS, SECRET, FileKind
-from ..schema.service import OWNER_LABEL
-from ..schema.table import Table
-from . import host
+from ..errors import EngineError, InUse, field_message
+from ..schema.objects import CONFIG, DELETE_TIMEOUT, NETWORK, NETWORK_FIELDS, SECRET, FileKind
+from ..schema.table import Rows as TableRows
+from .table import Json, Kind, TableProvider
 
-DEFAULT_DELETE_TIMEOUT = 60.0
+DEFAULT_DELETE_TIMEOUT = DELETE_TIMEOUT
 POLL_SECONDS = 0.5
 SETTLE_SECONDS = 10.0
-_UPDATE_RETRIES = 5
 # swarmkit's rule for secret and config names (controlapi/common.go).
 _OBJECT_NAME = re.compile(r"^[a-zA-Z0-9]+(?:[a-zA-Z0-9-_.]*[a-zA-Z0-9])?$")
 _MAX_OBJECT_NAME = 64
+_VERSION_SUFFIX = 13
+"""Characters a versioned name adds: ``-`` and 12 hex digits of the data's sha256."""
+
+Rows = Mapping[str, Any]
 
 
-class _ObjectProvider(ResourceProvider):
-    """Orchestration shared by networks, secrets and configs; holds no client."""
+@dataclass(frozen=True, kw_only=True)
+class ObjectKind(Kind):
+    """What differs between a network, a secret and a config: pure functions and flags,
+    so ``ObjectProvider`` is written once."""
 
-    kind = ""
-    table: Table = ()
-    options: frozenset[str] = frozenset({"delete_timeout", "adopt"})
+    spec: Callable[[Rows, Rows], Json]
+    """(canonical, props) -> the complete Engine spec to create."""
+    read_back: Callable[[Rows, Rows], Json]
+    """(live, props) -> the canonical rows of a live object."""
+    computed: Callable[[Rows, Rows, Rows], Json]
+    """(live, rows, options) -> the outputs: rows, options and computed values."""
+    engine_name: Callable[[Rows], str | None]
+    """The name the object has on the engine, from its state."""
+    names_collide: Callable[[Rows, Rows], bool]
+    """Whether old and new can't coexist (same engine name): delete before replace."""
+    settled: Callable[[Rows], bool] = lambda _live: True
+    """Whether the engine finished what it does after a create."""
+    verifiable: Callable[[Rows], bool] = lambda _props: True
+    """Whether the read-back shows all of the object (a secret's data never comes back)."""
+    labels_in_place: bool = False
+    """The engine updates labels in place (secrets, configs); a network changes nothing."""
+    file_kind: FileKind | None = None
 
-    def __init__(self) -> None:
-        self.connection = engine.Connection()
 
-    def configure(self, req: ConfigureRequest) -> None:
-        host.adjust()  # inside `python -m pulumi.dynamic`: more threads, short errors
-        self.connection = engine.connection_from_config(req.config)
+def _message(table: TableRows, name: str, problem: str, value: Any, hint: str = "") -> str:
+    row = next(r for r in table if r.name == name)
+    return field_message(name, row.engine_path, problem, value, hint, row.secret)
 
-    # --- pure steps -----------------------------------------------------------------
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        canonical, failures = normalise_rows(news, self.table, self.options)
-        if not failures:
-            failures = self.rules(canonical, news)
-        if failures:
-            return CheckResult(news, [CheckFailure(name, message) for name, message in failures])
-        inputs = {k: v for k, v in canonical.items() if v is not None}
-        inputs.update({k: news[k] for k in self.options if news.get(k) is not None})
-        return CheckResult(inputs, [])
+def _requires_name(table: TableRows, rules: Callable[[Rows, Rows], Failures]
+                   ) -> Callable[[Rows, Rows], Failures]:
+    """``rules`` after the one every object has: a name (the options are rows, checked
+    by ``check_table``)."""
+    def checked(canonical: Rows, raw: Rows) -> Failures:
+        missing = canonical.get("name") is None
+        failures = [("name", _message(table, "name", "is required", None))] if missing else []
+        return failures + rules(canonical, raw)
+    return checked
 
-    def rules(self, canonical: Mapping[str, Any], raw: Mapping[str, Any]) -> Failures:
-        """Cross-field rules; every subclass requires a name."""
-        failures: Failures = []
-        timeout = raw.get("delete_timeout")
-        if not contains_unknowns(timeout) and timeout is not None and (
-            isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0
-        ):
-            failures.append(("delete_timeout", field_message(
-                "delete_timeout", "provider option", "must be seconds >= 0", timeout)))
-        if canonical.get("name") is None:
-            failures.append(("name", self.message("name", "is required", None)))
-        return failures
 
-    def message(self, name: str, problem: str, value: Any, hint: str = "") -> str:
-        row = next(r for r in self.table if r.name == name)
-        return field_message(name, row.engine_path, problem, value, hint, row.secret)
+# --- networks ----------------------------------------------------------------------------
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        rows = diff_fields(olds, news, self.table)
-        replaces = rows.replaces + self.extra_replaces(olds, news)
-        options_changed = any(olds.get(k) != news.get(k) for k in self.options)
-        return DiffResult(
-            changes=rows.has_changes or bool(replaces) or options_changed,
-            replaces=replaces,
-            delete_before_replace=bool(replaces) and self.names_collide(olds, news),
-        )
 
-    def extra_replaces(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+def _network_rules(canonical: Rows, _raw: Rows) -> Failures:
+    driver = canonical.get("driver")
+    if canonical.get("ingress") and not contains_unknowns(driver) and driver != "overlay":
+        return [("ingress", _message(NETWORK_FIELDS, "ingress", "needs the overlay driver",
+                                     True, f"driver is {driver!r}"))]
+    return []
+
+
+def _network_settled(live: Rows) -> bool:
+    """The swarm allocates a network after the create returns (observed: ~0.3 s when a
+    network of that name was just deleted); until then inspect shows neither IPAM nor
+    the driver options, which would read back as a difference."""
+    return bool((live.get("IPAM") or {}).get("Driver"))
+
+
+def _network_rows(live: Rows, props: Rows) -> Json:
+    fields = network_fields(live, props)
+    if props.get("adopt") and fields.get("owner") is None:
+        # An adopted network keeps the labels it was made with (the engine can't add
+        # ours): it counts as ours, so no refresh shows that as drift.
+        fields["owner"] = props.get("owner")
+    return fields
+
+
+def _network_names_collide(olds: Rows, news: Rows) -> bool:
+    new = news.get("name")
+    return bool(contains_unknowns(new)) or new == olds.get("name")
+
+
+NETWORK_KIND = ObjectKind(
+    name="network", resource=NETWORK, rules=_requires_name(NETWORK_FIELDS, _network_rules),
+    id_key="Id", labels_at=("Labels",),
+    spec=lambda canonical, _props: build_spec(canonical, NETWORK_FIELDS),
+    read_back=_network_rows, computed=network_outputs,
+    engine_name=lambda props: props.get("name"), names_collide=_network_names_collide,
+    settled=_network_settled,
+)
+
+
+# --- secrets and configs -----------------------------------------------------------------
+
+
+def _file_rules(kind: FileKind, canonical: Rows, raw: Rows) -> Failures:
+    failures = _file_name_rules(kind, canonical.get("name"), raw.get("versioned") is not False)
+    data = canonical.get("data")
+    if data is None and canonical.get("driver") is None:
+        failures.append(("data", _message(kind.table, "data", "is required", None)))
+    elif isinstance(data, str) and canonical.get("driver") is None:
+        size = len(data.encode("utf-8"))
+        if not kind.min_bytes <= size < kind.max_bytes:
+            failures.append(("data", _message(
+                kind.table, "data", f"must be {kind.min_bytes} to {kind.max_bytes - 1} bytes",
+                data, f"it is {size} bytes")))
+    return failures
+
+
+def _file_name_rules(kind: FileKind, name: Any, versioned: bool) -> Failures:
+    if not isinstance(name, str):
         return []
+    longest = _MAX_OBJECT_NAME - (_VERSION_SUFFIX if versioned else 0)
+    if len(name) > longest:
+        return [("name", _message(
+            kind.table, "name", f"must be {longest} characters or fewer", name,
+            f"{_VERSION_SUFFIX} go to the version suffix" if versioned else ""))]
+    if not _OBJECT_NAME.match(name):
+        return [("name", _message(
+            kind.table, "name", "may only hold letters, digits, '-', '_' and '.'", name,
+            "and must start and end with a letter or digit"))]
+    return []
 
-    def names_collide(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
-        """Whether old and new can't coexist (same engine name): delete before replace."""
-        raise NotImplementedError
 
-    # --- engine steps -----------------------------------------------------------------
+def _file_engine_name(kind: FileKind, props: Rows) -> str | None:
+    recorded: str | None = props.get(f"{kind.lower}_name")
+    if recorded or props.get("name") is None:
+        return recorded
+    return engine_name(props, is_versioned(props))
+
+
+def _file_names_collide(kind: FileKind, olds: Rows, news: Rows) -> bool:
+    if contains_unknowns({k: news.get(k) for k in ("name", "data", "driver", "templating")}):
+        return not is_versioned(news)
+    return engine_name(news, is_versioned(news)) == _file_engine_name(kind, olds)
+
+
+def _file_kind(kind: FileKind) -> ObjectKind:
+    """A secret or config: immutable but for its labels, its engine name versioned by
+    content (see ``core.objects``), so new content is a new object created *before* the
+    old one is deleted, and the services that reference it are updated in between."""
+    return ObjectKind(
+        name=kind.lower, resource=kind.resource,
+        rules=_requires_name(kind.table, partial(_file_rules, kind)),
+        spec=lambda canonical, props: file_object_spec(canonical, kind, is_versioned(props)),
+        read_back=lambda live, props: file_object_fields(live, kind, props, is_versioned(props)),
+        computed=lambda live, rows, options: file_object_outputs(live, kind, rows, options),
+        engine_name=partial(_file_engine_name, kind),
+        names_collide=partial(_file_names_collide, kind),
+        # A secret's data never comes back; only a versioned name vouches for it.
+        verifiable=lambda props: kind is not SECRET or is_versioned(props),
+        labels_in_place=True, file_kind=kind,
+    )
+
+
+SECRET_KIND = _file_kind(SECRET)
+CONFIG_KIND = _file_kind(CONFIG)
+
+
+# --- the provider --------------------------------------------------------------------------
+
+
+class ObjectProvider(TableProvider):
+    """Networks, secrets and configs: one provider, its ``kind_data`` says which."""
+
+    kind_data: ClassVar[ObjectKind]
+
+    def replaced_first(self, olds: Mapping[str, Any], news: Mapping[str, Any],
+                       replaces: list[str]) -> bool:
+        return bool(replaces) and self.kind_data.names_collide(olds, news)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         canonical = self.require(props)
-        api = engine.client(self.connection).api
-        spec = self.spec(canonical, props)
-        try:
-            object_id = self.engine_create(api, spec)
-        except EngineError as exc:
-            if not engine.is_name_conflict(exc):
-                raise
-            object_id = self.adopt(api, canonical, props, spec, exc)
+        api = self.api()
+        spec = self.kind_data.spec(canonical, props)
+        object_id = self.create_or_claim(api, canonical, props, spec)
         deadline = time.monotonic() + SETTLE_SECONDS
-        live = self.inspect(api, object_id, spec.get("Name"))
+        live = self.live(api, object_id, spec.get("Name"))
         while not self.settled(live, props) and time.monotonic() < deadline:
             time.sleep(POLL_SECONDS)
-            live = self.inspect(api, object_id, spec.get("Name"))
-        return CreateResult(object_id, self.outputs(live, props))
+            live = self.live(api, object_id, spec.get("Name"))
+        return CreateResult(object_id, self.outputs(live, self.fields(api, live, props), props))
 
-    def settled(self, live: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
-        """Whether the engine finished what it does after a create (see NetworkProvider)."""
-        return True
+    def settled(self, live: Mapping[str, Any], _props: Mapping[str, Any]) -> bool:
+        """Whether the engine finished what it does after a create (see ``_network_settled``)."""
+        return self.kind_data.settled(live)
 
-    def adopt(self, api: Any, canonical: Mapping[str, Any], props: Mapping[str, Any],
-              spec: Mapping[str, Any], conflict: EngineError) -> str:
-        """An object of that name exists: take it only if this resource made it, as is.
+    def resume(self, api: Any, existing: Json, canonical: Json, props: Mapping[str, Any],
+               spec: Json) -> str | None:
+        """Our own object, left by an interrupted create: taken as it is if the read-back
+        shows it is what the inputs say."""
+        live = self.live(api, self.kind_data.live_id(existing), spec.get("Name"))
+        drift = diff_fields(self.fields(api, live, props), canonical, self.kind_data.table)
+        if not self.kind_data.verifiable(props):
+            return ("was made by this resource earlier, but its content can't be read back "
+                    "to check it (only a versioned name vouches for it)")
+        if drift.has_changes:
+            return "was made by this resource earlier, with other settings or content"
+        return None
 
-        That happens when an earlier ``pulumi up`` died after the engine accepted the
-        create: the owner label proves it is ours, the read-back that it is what we want.
-        """
-        name = str(spec.get("Name"))
-        existing = self.engine_find(api, name)
-        owner = (self.live_labels(existing) if existing else {}).get(OWNER_LABEL)
-        problem = f"is not managed by this resource (owner label: {owner!r})"
-        if existing is not None and owner is None and props.get("adopt"):
-            return self.adopt_unowned(api, self.live_id(existing), name, canonical, props)
-        if existing is not None and owner == canonical.get("owner"):
-            live = self.inspect(api, self.live_id(existing), name)
-            drift = diff_fields(self.outputs(live, props), canonical, self.table)
-            if not self.verifiable(props):
-                problem = ("was made by this resource earlier, but its content can't be read "
-                           "back to check it (only a versioned name vouches for it)")
-            elif not drift.has_changes:
-                return self.live_id(existing)
-            else:
-                problem = "was made by this resource earlier, with other settings or content"
-        label = object_label(self.kind, name, self.live_id(existing) if existing else None)
-        raise EngineError(
-            f"{label} already exists and {problem}; remove it or choose another name"
-        ) from conflict
-
-    def adopt_unowned(self, api: Any, object_id: str, name: str,
-                      canonical: Mapping[str, Any], props: Mapping[str, Any]) -> str:
+    def adopt(self, api: Any, existing: Json, canonical: Json, props: Mapping[str, Any],
+              spec: Json) -> str | None:
         """``adopt=True``: take over an object made outside Pulumi (``docker stack
         deploy``, say) if it has what the inputs declare, but for our owner label: the
         labels of secrets and configs are updated to add it; a network's can't change,
-        so its outputs carry the owner all the same (``outputs``). A difference the
-        engine can't apply in place is refused (the object is in use by what runs)."""
-        live = self.inspect(api, object_id, name)
-        drift = diff_fields(self.outputs(live, props), canonical, self.table)
-        mutable = ("owner", "labels") if self.kind != "network" else ("owner",)
+        so its outputs carry the owner all the same (``_network_rows``). A difference
+        the engine can't apply in place is refused (the object is in use by what runs)."""
+        object_id, name = self.kind_data.live_id(existing), spec.get("Name")
+        live = self.live(api, object_id, name)
+        drift = diff_fields(self.fields(api, live, props), canonical, self.kind_data.table)
+        mutable = ("owner", "labels") if self.kind_data.labels_in_place else ("owner",)
         changed = [row for row in drift.changed if row not in mutable]
         if changed:
             details = ", ".join(f"{row} ({drift.details[row]})" for row in changed)
             raise EngineError(
-                f"cannot adopt {object_label(self.kind, name, object_id)}: {details} would need "
-                "a new object; declare what it has, or remove it first")
-        if self.kind != "network" and drift.changed:
-            self.engine_update(api, object_id, canonical, props)
+                f"cannot adopt {self.label(name, object_id)}: {details} would need a new "
+                "object; declare what it has, or remove it first")
+        if self.kind_data.labels_in_place and drift.changed:
+            self._update_labels(api, object_id, canonical, props)
         return object_id
 
-    def verifiable(self, props: Mapping[str, Any]) -> bool:
-        return True
+    def apply(self, api: Any, object_id: str, olds: Mapping[str, Any],
+              news: Mapping[str, Any], canonical: Json) -> Json:
+        """Labels are all the engine changes in place (secrets and configs); the rest of
+        an update is provider options."""
+        if self.kind_data.labels_in_place:
+            self._update_labels(api, object_id, canonical, news)
+        live = self.live(api, object_id, self.kind_data.engine_name(olds))
+        return self.outputs(live, self.fields(api, live, news), news)
 
-    def update(self, object_id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        canonical = self.require(news)
-        api = engine.client(self.connection).api
-        self.engine_update(api, object_id, canonical, news)
-        live = self.inspect(api, object_id, self.state_engine_name(olds))
-        return UpdateResult(self.outputs(live, news))
+    def _update_labels(self, api: Any, object_id: str, canonical: Json,
+                       props: Mapping[str, Any]) -> None:
+        """Send the new labels with the live spec, at its version (the engine changes
+        nothing else of a secret or config)."""
+        labels = self.kind_data.spec(canonical, props).get("Labels") or {}
 
-    def engine_update(self, api: Any, object_id: str, canonical: Mapping[str, Any],
-                      props: Mapping[str, Any]) -> None:
-        """In-place changes; only provider options by default (nothing to send)."""
+        def plan(live: Json) -> tuple[Json | None, None]:
+            if (live["Spec"].get("Labels") or {}) == labels:
+                return None, None
+            return {**live["Spec"], "Labels": labels}, None
 
-    def read(self, object_id: str, props: dict[str, Any]) -> ReadResult:
-        api = engine.client(self.connection).api
-        live = self.engine_inspect(api, object_id)
-        if live is None:
-            return ReadResult("", {})
-        outs = self.outputs(live, props)
-        inputs = {row.name: outs[row.name] for row in self.table if outs.get(row.name) is not None}
-        inputs.update({k: props[k] for k in self.options if props.get(k) is not None})
-        return ReadResult(object_id, outs, inputs)
+        self.send_at_live_version(api, object_id, self.kind_data.engine_name(props), plan)
 
     def delete(self, object_id: str, props: dict[str, Any]) -> None:
         """Remove; while the engine says "in use", retry until ``delete_timeout``."""
-        api = engine.client(self.connection).api
-        name = self.state_engine_name(props)
+        api = self.api()
+        name = self.kind_data.engine_name(props)
         timeout = float(props.get("delete_timeout", DEFAULT_DELETE_TIMEOUT))
         deadline = time.monotonic() + timeout
         while True:
             try:
-                self.engine_remove(api, object_id, name)
+                engine.remove(api, self.kind, object_id, name)
                 return
-            except EngineError as exc:
-                if not engine.is_in_use(exc):
-                    raise
+            except InUse as exc:
                 if time.monotonic() >= deadline:
-                    users = ", ".join(self.engine_users(api, object_id)) or "an unnamed user"
-                    raise EngineError(
-                        f"{object_label(self.kind, name, object_id)} is still in use after "
-                        f"{timeout:.0f}s, by {users}"
-                        f" ({exc}); remove those or stop them using it, then run `pulumi up` "
-                        "again (Pulumi orders this by itself when the services' inputs come "
-                        f"from this {self.kind}'s outputs)"
-                    ) from exc
+                    raise self._still_in_use(api, object_id, name, timeout, exc) from exc
             time.sleep(POLL_SECONDS)
 
-    # --- helpers ----------------------------------------------------------------------
+    def _still_in_use(self, api: Any, object_id: str, name: str | None, timeout: float,
+                      exc: InUse) -> EngineError:
+        users = ", ".join(engine.users(api, self.kind, object_id)) or "an unnamed user"
+        return EngineError(
+            f"{self.label(name, object_id)} is still in use after {timeout:.0f}s, by {users}"
+            f" ({exc}); remove those or stop them using it, then run `pulumi up` again "
+            "(Pulumi orders this by itself when the services' inputs come from this "
+            f"{self.kind}'s outputs)")
 
-    def require(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        canonical, failures = normalise_rows(props, self.table, self.options)
-        failures = failures or self.rules(canonical, props)
-        if failures:
-            raise ValidationError(failures)
-        return canonical
+    def fields(self, api: Any, live: Mapping[str, Any], props: Mapping[str, Any]) -> Json:
+        return self.kind_data.read_back(live, props)
 
-    def inspect(self, api: Any, object_id: str, name: str | None) -> dict[str, Any]:
-        live = self.engine_inspect(api, object_id)
-        if live is None:
-            raise EngineError(
-                f"{object_label(self.kind, name, object_id)} no longer exists; run `pulumi "
-                "refresh` to drop it from the state, then `pulumi up` to create it again"
-            )
-        return live
-
-    def outputs(self, live: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def state_engine_name(self, props: Mapping[str, Any]) -> str | None:
-        raise NotImplementedError
-
-    def live_id(self, live: Mapping[str, Any]) -> str:
-        raise NotImplementedError
-
-    def live_labels(self, live: Mapping[str, Any]) -> dict[str, str]:
-        raise NotImplementedError
-
-    def spec(self, canonical: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def engine_create(self, api: Any, spec: Mapping[str, Any]) -> str:
-        raise NotImplementedError
-
-    def engine_inspect(self, api: Any, object_id: str) -> dict[str, Any] | None:
-        raise NotImplementedError
-
-    def engine_find(self, api: Any, name: str) -> dict[str, Any] | None:
-        raise NotImplementedError
-
-    def engine_remove(self, api: Any, object_id: str, name: str | None) -> None:
-        raise NotImplementedError
-
-    def engine_users(self, api: Any, object_id: str) -> list[str]:
-        raise NotImplementedError
+    def outputs(self, live: Mapping[str, Any], fields: Mapping[str, Any],
+                props: Mapping[str, Any]) -> Json:
+        return self.kind_data.computed(live, fields, self.options_of(props))
 
 
-def _options(props: Mapping[str, Any], names: frozenset[str]) -> dict[str, Any]:
-    return {k: props[k] for k in names if props.get(k) is not None}
-
-
-class NetworkProvider(_ObjectProvider):
+class NetworkProvider(ObjectProvider):
     """A Swarm network. The engine changes nothing in place: every change replaces it."""
 
-    kind = "network"
-    table = NETWORK_FIELDS
-
-    def rules(self, canonical: Mapping[str, Any], raw: Mapping[str, Any]) -> Failures:
-        failures = super().rules(canonical, raw)
-        driver = canonical.get("driver")
-        if canonical.get("ingress") and not contains_unknowns(driver) and driver != "overlay":
-            failures.append(("ingress", self.message(
-                "ingress", "needs the overlay driver", True, f"driver is {driver!r}")))
-        return failures
-
-    def settled(self, live: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
-        """The swarm allocates a network after the create returns (observed: ~0.3 s when a
-        network of that name was just deleted); until then inspect shows neither IPAM nor
-        the driver options, which would read back as a difference."""
-        return bool((live.get("IPAM") or {}).get("Driver"))
-
-    def names_collide(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
-        new = news.get("name")
-        return contains_unknowns(new) or new == olds.get("name")
-
-    def outputs(self, live: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
-        fields = network_fields(live, props)
-        if props.get("adopt") and fields.get("owner") is None:
-            # An adopted network keeps the labels it was made with (the engine can't
-            # add ours): it counts as ours, so no refresh shows that as drift.
-            fields["owner"] = props.get("owner")
-        return network_outputs(live, fields, _options(props, self.options))
-
-    def state_engine_name(self, props: Mapping[str, Any]) -> str | None:
-        return props.get("name")
-
-    def live_id(self, live: Mapping[str, Any]) -> str:
-        return str(live["Id"])
-
-    def live_labels(self, live: Mapping[str, Any]) -> dict[str, str]:
-        return dict(live.get("Labels") or {})
-
-    def spec(self, canonical: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
-        return build_spec(canonical, NETWORK_FIELDS)
-
-    def engine_create(self, api: Any, spec: Mapping[str, Any]) -> str:
-        return engine.create_network(api, spec)
-
-    def engine_inspect(self, api: Any, object_id: str) -> dict[str, Any] | None:
-        return engine.inspect_network(api, object_id)
-
-    def engine_find(self, api: Any, name: str) -> dict[str, Any] | None:
-        return engine.find_network(api, name)
-
-    def engine_remove(self, api: Any, object_id: str, name: str | None) -> None:
-        engine.remove_network(api, object_id, name)
-
-    def engine_users(self, api: Any, object_id: str) -> list[str]:
-        return engine.network_users(api, object_id)
+    kind_data = NETWORK_KIND
 
 
-class FileObjectProvider(_ObjectProvider):
-    """A Swarm secret or config: immutable but for its labels.
+class FileObjectProvider(ObjectProvider):
+    """A Swarm secret or config (``file_kind``)."""
 
-    On the engine its name is versioned by content (see ``object_state``), so a new
-    content is a new object created *before* the old one is deleted, and the services
-    that reference it are updated in between.
-    """
-
-    file_kind: FileKind
-    options = frozenset({"delete_timeout", "versioned", "adopt"})
-
-    def rules(self, canonical: Mapping[str, Any], raw: Mapping[str, Any]) -> Failures:
-        failures = super().rules(canonical, raw)
-        versioned = raw.get("versioned")
-        if versioned is not None and not isinstance(versioned, bool):
-            failures.append(("versioned", field_message(
-                "versioned", "provider option", "must be true or false", versioned)))
-        name, data = canonical.get("name"), canonical.get("data")
-        if isinstance(name, str):
-            longest = _MAX_OBJECT_NAME - (0 if versioned is False else 13)
-            if len(name) > longest:
-                failures.append(("name", self.message(
-                    "name", f"must be {longest} characters or fewer", name,
-                    "13 go to the version suffix" if versioned is not False else "")))
-            elif not _OBJECT_NAME.match(name):
-                failures.append(("name", self.message(
-                    "name", "may only hold letters, digits, '-', '_' and '.'", name,
-                    "and must start and end with a letter or digit")))
-        if data is None and canonical.get("driver") is None:
-            failures.append(("data", self.message("data", "is required", None)))
-        elif isinstance(data, str):
-            size = len(data.encode("utf-8"))
-            kind = self.file_kind
-            if not kind.min_bytes <= size < kind.max_bytes and canonical.get("driver") is None:
-                failures.append(("data", self.message(
-                    "data", f"must be {kind.min_bytes} to {kind.max_bytes - 1} bytes", data,
-                    f"it is {size} bytes")))
-        return failures
-
-    def extra_replaces(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
-        return ["versioned"] if is_versioned(olds) != is_versioned(news) else []
-
-    def names_collide(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
-        if contains_unknowns({k: news.get(k) for k in ("name", "data", "driver", "templating")}):
-            return not is_versioned(news)
-        return engine_name(news, is_versioned(news)) == self.state_engine_name(olds)
-
-    def outputs(self, live: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
-        fields = file_object_fields(live, self.file_kind, props, is_versioned(props))
-        return file_object_outputs(live, self.file_kind, fields, _options(props, self.options))
-
-    def state_engine_name(self, props: Mapping[str, Any]) -> str | None:
-        recorded = props.get(f"{self.kind}_name")
-        if recorded or props.get("name") is None:
-            return recorded
-        return engine_name(props, is_versioned(props))
-
-    def verifiable(self, props: Mapping[str, Any]) -> bool:
-        # A secret's data never comes back; only a versioned name vouches for it.
-        return self.kind != "secret" or is_versioned(props)
-
-    def live_id(self, live: Mapping[str, Any]) -> str:
-        return str(live["ID"])
-
-    def live_labels(self, live: Mapping[str, Any]) -> dict[str, str]:
-        return dict(live.get("Spec", {}).get("Labels") or {})
-
-    def spec(self, canonical: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
-        return file_object_spec(canonical, self.file_kind, is_versioned(props))
-
-    def engine_update(self, api: Any, object_id: str, canonical: Mapping[str, Any],
-                      props: Mapping[str, Any]) -> None:
-        """Send the new labels with the live spec, at its version; retry if it moved."""
-        labels = self.spec(canonical, props).get("Labels") or {}
-        for _attempt in range(_UPDATE_RETRIES):
-            live = self.inspect(api, object_id, self.state_engine_name(props))
-            if (live["Spec"].get("Labels") or {}) == labels:
-                return
-            spec = {**live["Spec"], "Labels": labels}
-            try:
-                engine.update_swarm_object(api, self.kind, object_id, live["Version"]["Index"],
-                                           spec)
-                return
-            except EngineError as exc:
-                if not engine.is_out_of_sequence(exc):
-                    raise
-        raise EngineError(
-            f"updating {object_label(self.kind, self.state_engine_name(props), object_id)} kept "
-            f"failing with 'update out of sequence' after {_UPDATE_RETRIES} fresh reads"
-        )
-
-    def engine_create(self, api: Any, spec: Mapping[str, Any]) -> str:
-        return engine.create_swarm_object(api, self.kind, spec)
-
-    def engine_inspect(self, api: Any, object_id: str) -> dict[str, Any] | None:
-        return engine.inspect_swarm_object(api, self.kind, object_id)
-
-    def engine_find(self, api: Any, name: str) -> dict[str, Any] | None:
-        return engine.find_swarm_object(api, self.kind, name)
-
-    def engine_remove(self, api: Any, object_id: str, name: str | None) -> None:
-        engine.remove_swarm_object(api, self.kind, object_id, name)
-
-    def engine_users(self, api: Any, object_id: str) -> list[str]:
-        return engine.swarm_object_users(api, self.kind, object_id)
+    @property
+    def file_kind(self) -> FileKind:
+        assert self.kind_data.file_kind is not None
+        return self.kind_data.file_kind
 
 
 class SecretProvider(FileObjectProvider):
-    file_kind = SECRET
-    kind = SECRET.lower
-    table = SECRET.table
+    kind_data = SECRET_KIND
 
 
 class ConfigProvider(FileObjectProvider):
-    file_kind = CONFIG
-    kind = CONFIG.lower
-    table = CONFIG.table
+    kind_data = CONFIG_KIND

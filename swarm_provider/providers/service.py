@@ -1,129 +1,76 @@
-"""The dynamic provider: orchestrates validate -> spec -> engine -> read back -> diff.
+"""The service provider: orchestrates check -> spec -> api -> read back -> diff.
 
-It holds no client and no connection (it is pickled into the Pulumi state); the engine
-connection comes from stack config in ``configure`` or from the environment, and the
-client is created on first use inside the provider process.
+What every resource does alike (configure, check, the claim of a name taken by an
+interrupted create, the version-guarded update loop, read) is ``TableProvider``'s; this
+class keeps what only a service has: the drift guard (a live spec someone else changed is
+never overwritten; the sent digest tells our own updates apart), the wait for
+convergence, adoption in place, and the removal that also stops job tasks.
 """
 
 from __future__ import annotations
 
-import time
+from collections.abc import Mapping
 from typing import Any
 
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    ConfigureRequest,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    ResourceProvider,
-    UpdateResult,
-)
+from pulumi.dynamic import CreateResult
 
 from ..api import engine
 from ..converge import progress, removal
 from ..converge import wait as converge
-from ..core.check import normalise_inputs, require_valid
-from ..core.diff import diff_fields
+from ..core.diff import FieldDiff, diff_fields
 from ..core.outputs import live_fields, outputs
 from ..core.spec import build_spec, is_as_sent, with_sent_digest
-from ..errors import (
-    ConflictError,
-    EngineError,
-    RolloutStalled,
-    TransientEngineError,
-    ValidationError,
-    service_label,
-)
-from ..schema.service import FIELDS_BY_NAME, OWNER_LABEL
-from . import host
+from ..errors import ConflictError, EngineError, RolloutStalled, ValidationError, service_label
+from ..schema.service import FIELDS_BY_NAME, OWNER_LABEL, SERVICE
+from .table import Json, Kind, TableProvider
 
-OPTIONS = frozenset({"wait", "timeout", "adopt"})
-"""Provider options that are inputs but not part of the spec (see converge; ``adopt``
-makes ``create`` take over an existing service of that name, see ``_adopt``)."""
-
-_RETRIES = 5
 _RESENDS = 2
 """How often ``update`` sends the spec again after ``RolloutStalled``."""
 
+SERVICE_KIND = Kind("service", SERVICE)
+"""A service: its table (``schema.service.SERVICE``); its cross-field rules are
+``check_table``'s own."""
 
-class ServiceProvider(ResourceProvider):
+
+class ServiceProvider(TableProvider):
     """Create, read, diff, update and delete one Swarm service."""
 
-    def __init__(self) -> None:
-        self.connection = engine.Connection()
-
-    def configure(self, req: ConfigureRequest) -> None:
-        host.adjust()  # inside `python -m pulumi.dynamic`: more threads, short errors
-        self.connection = engine.connection_from_config(req.config)
-
-    # --- pure steps (no engine call: previews work without a swarm) -------------------
-
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        canonical, failures = normalise_inputs(news, OPTIONS)
-        failures += converge.check_options(news)
-        if failures:
-            return CheckResult(news, [CheckFailure(name, message) for name, message in failures])
-        inputs = {k: v for k, v in canonical.items() if v is not None}
-        inputs.update({k: news[k] for k in OPTIONS if news.get(k) is not None})
-        return CheckResult(inputs, [])
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        result = diff_fields(olds, news)
-        return DiffResult(
-            changes=result.has_changes,
-            replaces=result.replaces,
-            delete_before_replace=True,
-        )
-
-    # --- engine steps ---------------------------------------------------------------
+    kind_data = SERVICE_KIND
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        canonical = require_valid(props, OPTIONS)
-        api = engine.client(self.connection).api
+        canonical = self.require(props)
+        api = self.api()
         spec = build_spec(canonical)
         existing = engine.find_service(api, canonical["name"]) if props.get("adopt") else None
         if existing is not None:
             service_id = str(existing["ID"])
-            change = self._adopt(api, existing, canonical, spec)
+            change = self._adopt_in_place(api, existing, canonical, spec)
             adopted = service_label(canonical["name"], service_id)
             progress.note(canonical["name"], f"adopted existing {adopted} in place (not created)")
             # Not removed if it fails to converge: the service was there before us.
             converge.wait(api, service_id, canonical, props, change)
-            return CreateResult(service_id, self._outputs(api, service_id, canonical, props))
-        try:
-            service_id = engine.create_service(api, self._stamped(api, spec))
-        except EngineError as exc:
-            if not engine.is_name_conflict(exc):
-                raise
-            service_id = self._adopt_interrupted(api, canonical, spec, exc)
-        converge.wait_created(api, service_id, canonical, props)  # removes it if it fails
+        else:
+            service_id = self.create_or_claim(api, canonical, props, self._stamped(api, spec))
+            converge.wait_created(api, service_id, canonical, props)  # removes it if it fails
         return CreateResult(service_id, self._outputs(api, service_id, canonical, props))
 
-    def _adopt_interrupted(self, api: Any, canonical: dict[str, Any], spec: dict[str, Any],
-                           conflict: EngineError) -> str:
-        """A service of that name exists: adopt it only if this very resource made it.
+    def resume(self, api: Any, existing: Json, canonical: Json, props: Mapping[str, Any],
+               spec: Json) -> str | None:
+        """Our own service, left by a ``pulumi up`` that died after the engine accepted the
+        create: updated in place, and not touched at all when it already is what the
+        inputs say (no POST, no restart)."""
+        self._post_update(api, str(existing["ID"]), build_spec(canonical), expected=None,
+                          wanted=canonical)
+        return None
 
-        That happens when a previous ``pulumi up`` died after the engine accepted the
-        create: the owner label proves the service is ours, so it is updated in place, and
-        not touched at all when it already is what the inputs say (no POST, no restart).
-        """
-        name = canonical["name"]
-        existing = engine.find_service(api, name)
-        owner = (existing or {}).get("Spec", {}).get("Labels", {}).get(OWNER_LABEL)
-        if existing is None or owner != canonical.get("owner"):
-            label = service_label(name, existing["ID"] if existing else None)
-            raise EngineError(
-                f"{label} already exists and is "
-                f"not managed by this resource (owner label: {owner!r}); remove it, choose "
-                "another name, or adopt it explicitly"
-            ) from conflict
-        self._post_update(api, existing["ID"], spec, expected=None, wanted=canonical)
-        return str(existing["ID"])
+    def adopt(self, api: Any, existing: Json, canonical: Json, props: Mapping[str, Any],
+              spec: Json) -> str | None:
+        """Never after a 409: ``create`` adopts before it creates, and what appeared in
+        between is refused, since a failed wait after a create removes the service."""
+        return None
 
-    def _adopt(self, api: Any, existing: dict[str, Any], canonical: dict[str, Any],
-               spec: dict[str, Any]) -> converge.Change:
+    def _adopt_in_place(self, api: Any, existing: Json, canonical: Json,
+                        spec: Json) -> converge.Change:
         """``adopt=True``: manage the service that already has this name, without recreating it.
 
         It is updated in place to the declared spec and labelled as ours. Nothing is sent
@@ -142,8 +89,8 @@ class ServiceProvider(ResourceProvider):
                 "that stack first (`pulumi state delete`), then drop the label with "
                 f"`docker service update --label-rm {OWNER_LABEL} {canonical['name']}`"
             )
-        current = live_fields(existing, self._network_names(api, canonical))
-        drift = diff_fields(current, canonical)
+        drift = diff_fields(live_fields(existing, self._network_names(api, canonical)),
+                            canonical)
         if drift.replaces:
             changes = ", ".join(f"{k} ({drift.details[k]})" for k in drift.replaces)
             raise EngineError(
@@ -154,9 +101,10 @@ class ServiceProvider(ResourceProvider):
             spec = {**existing["Spec"], "Labels": {**labels, OWNER_LABEL: canonical["owner"]}}
         return self._post_update(api, service_id, spec, expected=None, wanted=canonical)
 
-    def update(self, service_id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        canonical = require_valid(news, OPTIONS)
-        api = engine.client(self.connection).api
+    def apply(self, api: Any, service_id: str, olds: Mapping[str, Any],
+              news: Mapping[str, Any], canonical: Json) -> Json:
+        """The update, guarded by the state's version (``_post_update``), then the wait;
+        sent again when the engine's rollout stalled for a node, not for the spec."""
         change = self._post_update(api, service_id, build_spec(canonical), expected=olds,
                                    wanted=canonical)
         for resend in range(_RESENDS + 1):
@@ -170,11 +118,11 @@ class ServiceProvider(ResourceProvider):
                     raise
                 change = self._post_update(api, service_id, build_spec(canonical),
                                            expected=olds, wanted=canonical)
-        return UpdateResult(self._outputs(api, service_id, canonical, news))
+        return self._outputs(api, service_id, canonical, news)
 
-    def _post_update(self, api: Any, service_id: str, spec: dict[str, Any],
-                     expected: dict[str, Any] | None,
-                     wanted: dict[str, Any] | None = None) -> converge.Change:
+    def _post_update(self, api: Any, service_id: str, spec: Json,
+                     expected: Mapping[str, Any] | None,
+                     wanted: Json | None = None) -> converge.Change:
         """POST the full spec, guarded by the version index recorded in state.
 
         If the live version moved since the state was written, the update goes ahead
@@ -191,55 +139,45 @@ class ServiceProvider(ResourceProvider):
         those checks rely on.
         """
         name = spec.get("Name")
-        for _attempt in range(_RETRIES):
-            live = engine.inspect_service(api, service_id)
-            if live is None:
-                raise EngineError(
-                    f"{service_label(name, service_id)} no longer exists; run `pulumi refresh` "
-                    "to drop it from the state, then `pulumi up` to create it again"
-                )
+
+        def plan(live: Json) -> tuple[Json | None, converge.Change]:
             names = {**self._network_names(api, wanted or {}),
                      **self._network_names(api, expected or {})}
             current = live_fields(live, names)
             status = (live.get("UpdateStatus") or {}).get("State")
-            paused = status in ("paused", "rollback_paused")
-            restart = paused
+            restart = status in ("paused", "rollback_paused")
             if wanted is not None and not diff_fields(current, wanted).has_changes:
                 if status == "updating":  # left by a `pulumi up` that timed out: wait for it
-                    return converge.Change(own_update=True, redeploys=True)
+                    return None, converge.Change(own_update=True, redeploys=True)
                 # A rollout the engine stopped (a node lost mid-update) is sent again.
-                restart = paused or converge.rollout_stalled(api, live)
+                restart = restart or converge.rollout_stalled(api, live)
                 if not restart:
-                    return converge.UNCHANGED  # a POST would only churn PreviousSpec
-            elif expected is not None and live["Version"]["Index"] != expected.get("version"):
-                drift = diff_fields(expected, current)
-                previous = (live_fields({"Spec": live["PreviousSpec"]}, names)
-                            if live.get("PreviousSpec") else None)
-                if drift.has_changes and not converge.resumes_unfinished_update(
-                        live, previous, current, expected):
-                    raise self._conflict(live, name, service_id, expected, drift)
-            try:
-                engine.update_service(api, service_id, live["Version"]["Index"],
-                                      self._stamped(api, spec))
-            except TransientEngineError:
-                # Outcome unknown: the next read tells (it landed if the live spec is ours).
-                time.sleep(engine.READ_PAUSES[min(_attempt, len(engine.READ_PAUSES) - 1)])
-                continue
-            except EngineError as exc:
-                if not engine.is_out_of_sequence(exc):
-                    raise
-                continue
+                    return None, converge.UNCHANGED  # a POST would only churn PreviousSpec
+            elif expected is not None:
+                self._refuse_drift(live, current, names, expected)
             redeploys = wanted is None or restart or converge.redeploys(current, wanted)
-            return converge.Change(own_update=True, redeploys=redeploys)
-        raise EngineError(
-            f"updating {service_label(name, service_id)} kept failing ('update out of "
-            f"sequence', or no answer) after {_RETRIES} fresh reads; something else is "
-            "writing to it, or the engine is unwell: run `pulumi up` again"
-        )
+            return self._stamped(api, spec), converge.Change(own_update=True,
+                                                               redeploys=redeploys)
+
+        return self.send_at_live_version(api, service_id, name, plan)
+
+    def _refuse_drift(self, live: Json, current: Json, names: Mapping[str, str],
+                      expected: Mapping[str, Any]) -> None:
+        """``ConflictError`` if the live service moved on from the state (``expected``) by
+        a change that is neither the engine's bookkeeping nor our own unfinished update."""
+        if live["Version"]["Index"] == expected.get("version"):
+            return
+        drift = diff_fields(expected, current)
+        previous = (live_fields({"Spec": live["PreviousSpec"]}, names)
+                    if live.get("PreviousSpec") else None)
+        if drift.has_changes and not converge.resumes_unfinished_update(
+                live, previous, current, expected):
+            raise self._conflict(live, live["Spec"].get("Name"), str(live["ID"]), expected,
+                                 drift)
 
     @staticmethod
-    def _conflict(live: dict[str, Any], name: str | None, service_id: str,
-                  expected: dict[str, Any], drift: Any) -> ConflictError:
+    def _conflict(live: Json, name: str | None, service_id: str,
+                  expected: Mapping[str, Any], drift: FieldDiff) -> ConflictError:
         """The refusal when the live service moved on from the state: who moved it, as far
         as the engine can tell, and what to do."""
         label = service_label(name, service_id)
@@ -263,43 +201,31 @@ class ServiceProvider(ResourceProvider):
             "`pulumi refresh` to accept or review that change, then `pulumi up` again")
 
     @staticmethod
-    def _stamped(api: Any, spec: dict[str, Any]) -> dict[str, Any]:
+    def _stamped(api: Any, spec: Json) -> Json:
         """The spec with the digest label that later proves the live spec is still what
         we sent (``spec.with_sent_digest``), its networks resolved as the engine will."""
         targets = [entry["Target"] for entry in
                    (spec.get("TaskTemplate") or {}).get("Networks") or []]
         return with_sent_digest(spec, engine.network_ids(api, targets) if targets else {})
 
-    def read(self, service_id: str, props: dict[str, Any]) -> ReadResult:
-        api = engine.client(self.connection).api
-        live = engine.inspect_service(api, service_id)
-        if live is None:
-            return ReadResult("", {})
-        options = {k: props[k] for k in OPTIONS if props.get(k) is not None}
-        fields = live_fields(live, self._network_names(api, props))
-        outs = outputs(live, fields, options)
-        inputs = {k: v for k, v in fields.items() if v is not None}
-        inputs.update(options)
-        # The engine's id, also when asked by name (`--import-pending-creates URN NAME`).
-        return ReadResult(str(live["ID"]), outs, inputs)
-
     def delete(self, service_id: str, props: dict[str, Any]) -> None:
-        api = engine.client(self.connection).api
         name = props.get("name")
-        removal.remove(api, service_id, name, progress.reporter(str(name or service_id)))
+        removal.remove(self.api(), service_id, name, progress.reporter(str(name or service_id)))
 
-    # --- helpers ----------------------------------------------------------------------
+    def fields(self, api: Any, live: Mapping[str, Any], props: Mapping[str, Any]) -> Json:
+        return live_fields(live, self._network_names(api, props))
 
-    def _outputs(self, api: Any, service_id: str, canonical: dict[str, Any],
-                 props: dict[str, Any]) -> dict[str, Any]:
-        live = engine.inspect_service(api, service_id)
-        if live is None:
-            raise EngineError(f"{service_label(canonical.get('name'), service_id)} vanished")
-        options = {k: props[k] for k in OPTIONS if props.get(k) is not None}
-        return outputs(live, live_fields(live, self._network_names(api, canonical)), options)
+    def outputs(self, live: Mapping[str, Any], fields: Mapping[str, Any],
+                props: Mapping[str, Any]) -> Json:
+        return outputs(live, fields, self.options_of(props))
+
+    def _outputs(self, api: Any, service_id: str, canonical: Json,
+                 props: Mapping[str, Any]) -> Json:
+        live = self.live(api, service_id, canonical.get("name"))
+        return self.outputs(live, self.fields(api, live, canonical), props)
 
     @staticmethod
-    def _network_names(api: Any, inputs: dict[str, Any]) -> dict[str, str]:
+    def _network_names(api: Any, inputs: Mapping[str, Any]) -> dict[str, str]:
         """engine id -> the name the inputs used, for the networks the inputs name."""
         try:
             wanted = FIELDS_BY_NAME["networks"].normalise(inputs.get("networks")) or []

@@ -16,9 +16,8 @@ import pulumi
 from pulumi.dynamic import ResourceProvider
 
 from ..core.outputs import COMPUTED
-from ..providers.service import OPTIONS, ServiceProvider
-from ..schema.service import FIELDS, USER_FIELDS
-from ..schema.table import input_names
+from ..providers.service import ServiceProvider
+from ..schema.service import SERVICE, USER_FIELDS
 from ..types import (
     ConfigReference,
     DNSConfig,
@@ -197,7 +196,7 @@ def read_existing(cls: type[_R], provider: ResourceProvider, resource_name: str,
     return resource
 
 
-_INPUT_NAMES = input_names(FIELDS, OPTIONS)
+_INPUT_NAMES = SERVICE.input_names
 
 
 def _describe_inputs(intro: str) -> str:

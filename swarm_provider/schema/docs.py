@@ -1,4 +1,4 @@
-"""Render the input reference (docs/inputs.md) from the field tables.
+"""Render the input reference (docs/inputs.md) from the resource tables.
 
 ``python -m swarm_provider.schema.docs > docs/inputs.md``; a unit test fails when the file and
 the tables disagree, so the docs cannot drift from the code.
@@ -6,9 +6,9 @@ the tables disagree, so the docs cannot drift from the code.
 
 from __future__ import annotations
 
-from .objects import CONFIG, NETWORK_FIELDS, SECRET
-from .service import FIELDS
-from .table import Table
+from .objects import CONFIG, NETWORK, SECRET
+from .service import SERVICE
+from .table import Field, Rows, Table
 
 _COMPARE = {
     "value": "value",
@@ -18,38 +18,72 @@ _COMPARE = {
     "keyed": "records by key",
 }
 
+OPTION_RULE = (
+    "Options steer the provider and are sent to no engine. One rule diffs them all: a "
+    "changed option is a change, shown by `pulumi preview`. It replaces the resource only "
+    "where the table says so (`versioned`: it names the engine object); otherwise the "
+    "update writes nothing to the engine and only records the new value in the state. "
+    "That matters because Pulumi deletes with the stored outputs: a new `delete_timeout` "
+    "must be stored before the delete that uses it. A value equal to the default is the "
+    "option unset: writing it out is no change."
+)
 
-def render_table(title: str, table: Table) -> str:
-    lines = [
-        f"## {title}",
-        "",
-        "| input | Engine path | compared as | change | from | what it is |",
-        "|---|---|---|---|---|---|",
-    ]
-    for row in table:
+
+def _escape(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _change(row: Field) -> str:
+    if row.replace is True:
+        return "replace"
+    return "replace if kind changes" if row.replace else "in place"
+
+
+def render_inputs(rows: Rows) -> list[str]:
+    lines = ["| input | Engine path | compared as | change | from | what it is |",
+             "|---|---|---|---|---|---|"]
+    for row in rows:
         if row.origin == "internal":
             continue
-        change = "replace" if row.replace is True else (
-            "replace if kind changes" if row.replace else "in place")
         compare = _COMPARE[row.compare] + (f" ({row.key})" if row.key else "")
-        doc = row.doc.replace("|", "\\|")
-        lines.append(
-            f"| `{row.name}` | `{row.engine_path}` | {compare} | {change} | {row.origin} | {doc} |"
-        )
+        lines.append(f"| `{row.name}` | `{row.engine_path}` | {compare} | {_change(row)} | "
+                     f"{row.origin} | {_escape(row.doc)} |")
+    return lines
+
+
+def render_options(table: Table) -> list[str]:
+    lines = ["| option | default | change | what it does |", "|---|---|---|---|"]
+    for row in table.options:
+        default = "unset" if row.default is None else f"`{row.default.whole!r}`"
+        lines.append(f"| `{row.name}` | {default} | {_change(row)} | {_escape(row.doc)} |")
+    return lines
+
+
+def render_outputs(table: Table) -> list[str]:
+    lines = ["| output | what it is |", "|---|---|"]
+    for row in table.outputs:
+        secret = " Stored as a secret." if row.secret else ""
+        lines.append(f"| `{row.name}` | {_escape(row.doc)}{secret} |")
+    return lines
+
+
+def render_table(table: Table) -> str:
+    """One resource: its inputs, options and outputs."""
+    lines = [f"## {table.resource}", "", *render_inputs(table.inputs), "",
+             f"### {table.resource} options", "", *render_options(table), "",
+             f"### {table.resource} outputs", "",
+             "Every input, in its canonical form, and:", "", *render_outputs(table)]
     return "\n".join(lines) + "\n"
 
 
 def render() -> str:
     header = (
-        "# Inputs\n\nGenerated from the field tables by `python -m swarm_provider.schema.docs`; "
-        "do not edit by hand.\n\n"
+        "# Inputs\n\nGenerated from the resource tables by `python -m "
+        "swarm_provider.schema.docs`; do not edit by hand.\n\n"
+        f"{OPTION_RULE}\n\n"
     )
-    return header + "\n".join([
-        render_table("SwarmService", FIELDS),
-        render_table("SwarmNetwork", NETWORK_FIELDS),
-        render_table("SwarmSecret", SECRET.table),
-        render_table("SwarmConfig", CONFIG.table),
-    ])
+    return header + "\n".join(render_table(t) for t in
+                              (SERVICE, NETWORK, SECRET.resource, CONFIG.resource))
 
 
 if __name__ == "__main__":

@@ -12,11 +12,14 @@ secrets and configs: every other change replaces the object.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from . import normalise as n
 from .service import OWNER_LABEL
-from .table import Field
+from .table import Field, Output, Table, live_at, option
 
 
 def _owner(kind: str, replace: bool) -> Field:
@@ -53,6 +56,38 @@ NETWORK_FIELDS: tuple[Field, ...] = (
     _owner("Network", replace=True),
 )
 
+DELETE_TIMEOUT = 60.0
+"""Seconds a delete waits, when ``delete_timeout`` is unset, for users to let go."""
+
+
+def _object_options(kind: str, versioned: bool) -> tuple[Field, ...]:
+    users = "services and tasks" if kind == "network" else "services"
+    rows = [
+        option("delete_timeout", n.seconds("must be seconds >= 0"), default=DELETE_TIMEOUT,
+               doc=f"Seconds a delete retries while the engine says the {kind} is in use (by "
+                   f"{users} still letting go), then fails naming them. Default 60."),
+        option("adopt", n.boolean, default=False,
+               doc=f"An existing {kind} of that name made outside Pulumi (`docker stack "
+                   "deploy`, say) is taken over if it has what the inputs declare."),
+    ]
+    if versioned:
+        rows.append(option(
+            "versioned", n.boolean, default=True, replace=True,
+            doc=f"Name the engine's {kind} `<name>-<content hash>` (default), so new content "
+                "is a new object created before the old one goes; false keeps the plain name "
+                "(a content change then deletes first). A change replaces the object."))
+    return tuple(rows)
+
+
+NETWORK_OUTPUTS: tuple[Output, ...] = (
+    Output("network_id", "The engine's id of the network (also the Pulumi id).", live_at("Id")),
+    Output("created_at", "When the engine created the network.", live_at("Created")),
+)
+
+NETWORK = Table("SwarmNetwork", NETWORK_FIELDS, _object_options("network", versioned=False),
+                NETWORK_OUTPUTS)
+"""The whole SwarmNetwork declaration: input, option and output rows."""
+
 NETWORK_ENGINE_FILLED = frozenset({"options", "ipam", "scope"})
 """Rows where the engine adds to what was asked (a subnet, the VXLAN id, the scope): the
 live value only differs from the inputs when it contradicts something they set."""
@@ -87,16 +122,52 @@ def _file_fields(kind: str) -> tuple[Field, ...]:
     return tuple(rows)
 
 
+def data_sha256(data: str | None) -> str | None:
+    """SHA-256 of the content (hex): a non-secret fingerprint of a secret's value."""
+    return None if data is None else hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def _data_sha256(_live: Mapping[str, Any], fields: Mapping[str, Any]) -> str | None:
+    return data_sha256(fields.get("data"))
+
+
+def _file_outputs(kind: str) -> tuple[Output, ...]:
+    lower = kind.lower()
+    return (
+        Output(f"{lower}_id", f"The engine's id of the {lower} (also the Pulumi id).",
+               live_at("ID")),
+        Output(f"{lower}_name", f"The {lower}'s name on the engine (versioned: "
+               "`<name>-<content hash>`); what services reference.", live_at("Spec", "Name")),
+        Output("version", f"The engine's version index of the {lower}.",
+               live_at("Version", "Index")),
+        Output("created_at", f"When the engine created the {lower}.", live_at("CreatedAt")),
+        Output("updated_at", f"When the engine last changed the {lower}.", live_at("UpdatedAt")),
+        Output("data_sha256", "SHA-256 of the content (hex): a fingerprint that is no secret.",
+               _data_sha256),
+    )
+
+
+def _file_table(kind: str) -> Table:
+    return Table(f"Swarm{kind}", _file_fields(kind), _object_options(kind.lower(), True),
+                 _file_outputs(kind))
+
+
 @dataclass(frozen=True)
 class FileKind:
     """What differs between a secret and a config."""
 
     name: str
     """``Secret`` or ``Config``, as in the Engine's ``SecretID``/``ConfigName`` keys."""
-    table: tuple[Field, ...]
+    resource: Table
+    """The resource's declaration: input, option and output rows."""
     max_bytes: int
     """The engine refuses data of this size or more."""
     min_bytes: int
+
+    @property
+    def table(self) -> tuple[Field, ...]:
+        """The input rows."""
+        return self.resource.inputs
 
     @property
     def lower(self) -> str:
@@ -113,9 +184,8 @@ class FileKind:
     @property
     def computed(self) -> tuple[str, ...]:
         """Outputs besides the rows: engine id and exact (versioned) name, and so on."""
-        return (f"{self.lower}_id", f"{self.lower}_name", "version", "created_at",
-                "updated_at", "data_sha256")
+        return self.resource.output_names
 
 
-SECRET = FileKind("Secret", _file_fields("Secret"), max_bytes=500 * 1024, min_bytes=1)
-CONFIG = FileKind("Config", _file_fields("Config"), max_bytes=1000 * 1024, min_bytes=1)
+SECRET = FileKind("Secret", _file_table("Secret"), max_bytes=500 * 1024, min_bytes=1)
+CONFIG = FileKind("Config", _file_table("Config"), max_bytes=1000 * 1024, min_bytes=1)

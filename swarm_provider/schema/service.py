@@ -10,11 +10,12 @@ iterate over ``FIELDS``; a test checks it against docker-py's own keyword lists.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from . import normalise as n
 from .normalise import to_engine
-from .table import EngineDefault, Field
+from .table import EngineDefault, Field, Output, Table, live_at, option
 
 OWNER_LABEL = "swarm-provider.owner"
 """Service label naming the Pulumi resource that owns a service (project/stack/name)."""
@@ -174,6 +175,46 @@ FIELDS: tuple[Field, ...] = (
           doc="Set by SwarmService: project/stack/resource that owns the service, so an "
               "interrupted create can be adopted safely on the next run."),
 )
+
+_WEEK = 7 * 86_400
+
+OPTIONS: tuple[Field, ...] = (
+    option("wait", n.boolean, default=True,
+           doc="Wait for the tasks to converge after a create or update (as `docker service "
+               "create` does without `--detach`), failing with the tasks' errors if they "
+               "don't. False returns once the engine accepted the spec."),
+    option("timeout", n.seconds("must be a number of seconds above 0", above=True,
+                                below=_WEEK, hint="e.g. 300"),
+           doc="Seconds the wait may take (below a week). Unset: derived from the spec "
+               "(update delays and monitor windows, replicas, healthcheck)."),
+    option("adopt", n.boolean, default=False,
+           doc="If a service of that name exists (made with the docker CLI, say), the create "
+               "takes it over in place instead of failing: no new service, and no task "
+               "restart when it already matches (docs/usage.md, \"Adopting\")."),
+)
+"""SwarmService's provider options (see ``table.option`` for how they diff)."""
+
+
+def _endpoint(live: Mapping[str, Any], _fields: Any) -> dict[str, Any]:
+    endpoint = live.get("Endpoint") or {}
+    return {"Ports": endpoint.get("Ports", []), "VirtualIPs": endpoint.get("VirtualIPs", [])}
+
+
+OUTPUTS: tuple[Output, ...] = (
+    Output("service_id", "The engine's id of the service (also the Pulumi id).", live_at("ID")),
+    Output("version", "The engine's version index of the service at the last write.",
+           live_at("Version", "Index")),
+    Output("created_at", "When the engine created the service.", live_at("CreatedAt")),
+    Output("updated_at", "When the engine last changed the service.", live_at("UpdatedAt")),
+    Output("spec", "The ServiceSpec as the engine stores it (a secret: it holds env values).",
+           live_at("Spec"), secret=True),
+    Output("endpoint", "Published ports (engine-assigned ones included) and virtual IPs.",
+           _endpoint),
+)
+"""What a SwarmService exports besides every input in its canonical form."""
+
+SERVICE = Table("SwarmService", FIELDS, OPTIONS, OUTPUTS)
+"""The whole SwarmService declaration: input, option and output rows."""
 
 FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 USER_FIELDS: tuple[Field, ...] = tuple(f for f in FIELDS if f.origin != "internal")

@@ -76,9 +76,10 @@ def test_unknown_values_count_as_changes_and_unknown_names_as_replacement() -> N
     assert result.changes is True and result.replaces == []
 
 
-def test_options_alone_do_not_trigger_an_update() -> None:
+def test_options_alone_are_an_update_that_replaces_nothing() -> None:
+    """The one rule for options (test_options.py): the new values must reach the state."""
     result = diff(state_for(), wait=False, timeout=30)
-    assert result.changes is False
+    assert result.changes is True and result.replaces == []
 
 
 # --- engine defaults compare as unset (issue 14, item 11) ------------------------------------

@@ -12,8 +12,15 @@ import pytest
 import requests
 from docker.errors import APIError
 
-from swarm_provider.api import engine
-from swarm_provider.errors import EngineError, TransientEngineError
+from swarm_provider.api import classify, engine
+from swarm_provider.errors import (
+    EngineError,
+    InUse,
+    NameConflict,
+    NotFound,
+    OutOfSequence,
+    TransientEngineError,
+)
 
 
 def api_error(status: int, said: str) -> APIError:
@@ -38,8 +45,8 @@ class FlakyApi:
 
 @pytest.fixture(autouse=True)
 def no_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine, "READ_PAUSES", (0.0, 0.0, 0.0, 0.0))
-    monkeypatch.setattr(engine.time, "sleep", lambda _s: None)
+    monkeypatch.setattr(classify, "READ_PAUSES", (0.0, 0.0, 0.0, 0.0))
+    monkeypatch.setattr(classify.time, "sleep", lambda _s: None)
 
 
 @pytest.mark.parametrize("failure", [
@@ -60,7 +67,7 @@ def test_retries_are_bounded_and_the_error_names_the_service() -> None:
     with pytest.raises(TransientEngineError, match=r"inspecting service \(id abc\) failed: "
                        r"the engine did not answer \(ConnectionError: refused\)"):
         engine.inspect_service(api, "abc")  # type: ignore[arg-type]
-    assert api.calls == len(engine.READ_PAUSES) + 1
+    assert api.calls == len(classify.READ_PAUSES) + 1
 
 
 def test_client_errors_are_not_retried() -> None:
@@ -118,3 +125,28 @@ def test_a_service_of_that_name_with_other_labels_is_not_taken() -> None:
     with pytest.raises(TransientEngineError):
         engine.create_service(api, {"Name": "web", "Labels": OURS})  # type: ignore[arg-type]
     assert api.posts == 1
+
+
+@pytest.mark.parametrize(("status", "said", "expected"), [
+    (404, "service abc not found", NotFound),
+    (409, "rpc error: code = AlreadyExists desc = name conflicts with an existing object",
+     NameConflict),
+    (500, "rpc error: code = Unknown desc = update out of sequence", OutOfSequence),
+    (400, "rpc error: code = InvalidArgument desc = secret 'db' is in use by the following "
+          "service: web", InUse),
+    (403, "error while removing network: network web id abc has active endpoints", InUse),
+    (500, "rpc error: code = Unavailable desc = the swarm does not have a leader",
+     TransientEngineError),
+    (501, "rpc error: code = Unimplemented desc = renaming services is not supported",
+     EngineError),
+    (400, "invalid mount config", EngineError),
+], ids=["404", "409", "out-of-sequence", "secret-in-use", "network-in-use", "503-ish", "501",
+        "400"])
+def test_each_answer_is_classified_once(status: int, said: str,
+                                        expected: type[EngineError]) -> None:
+    """What a caller catches: the class, never the status or the text."""
+    with pytest.raises(EngineError) as raised, classify.engine_errors("removing", "web"):
+        raise api_error(status, said)
+    assert type(raised.value) is expected
+    assert str(raised.value) == f"removing service 'web' failed: engine said {status} {said}"
+    assert isinstance(raised.value.__cause__, APIError)  # the cause, kept for debugging

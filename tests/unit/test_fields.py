@@ -6,9 +6,8 @@ import inspect
 
 from docker.models import services as docker_services
 
-from swarm_provider.providers.service import OPTIONS
 from swarm_provider.resources.service import SwarmService
-from swarm_provider.schema.service import FIELDS, FIELDS_BY_NAME, USER_FIELDS
+from swarm_provider.schema.service import FIELDS, FIELDS_BY_NAME, SERVICE, USER_FIELDS
 
 
 def docker_py_create_keywords() -> set[str]:
@@ -29,7 +28,8 @@ def test_table_covers_every_docker_py_create_keyword() -> None:
 
 def test_typed_args_match_the_table() -> None:
     parameters = set(inspect.signature(SwarmService.__init__).parameters)
-    expected = {f.name for f in USER_FIELDS} | OPTIONS | {"self", "resource_name", "opts"}
+    expected = {f.name for f in USER_FIELDS} | SERVICE.option_names
+    expected |= {"self", "resource_name", "opts"}
     assert parameters == expected
 
 

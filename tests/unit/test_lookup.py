@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from swarm_provider import lookup
-from swarm_provider.api import engine
+from swarm_provider.api import connection, engine
 from swarm_provider.errors import EngineError
 from swarm_provider.schema.service import OWNER_LABEL
 
@@ -74,9 +74,9 @@ def test_connection_from_stack_config() -> None:
 
 def test_a_client_certificate_needs_its_key() -> None:
     with pytest.raises(EngineError, match="tlsCert and swarm:tlsKey go together"):
-        engine._tls_config(engine.Connection(host="tcp://m:2376", tls_cert="CERT"))
+        connection._tls_config(engine.Connection(host="tcp://m:2376", tls_cert="CERT"))
 
 
 def test_a_ca_alone_verifies_the_server_without_a_client_certificate() -> None:
-    tls = engine._tls_config(engine.Connection(host="tcp://m:2376", tls_ca="CA"))
+    tls = connection._tls_config(engine.Connection(host="tcp://m:2376", tls_ca="CA"))
     assert tls.cert is None and tls.verify is True and tls.ca_cert.endswith("ca.pem")

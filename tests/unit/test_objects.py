@@ -39,6 +39,7 @@ from swarm_provider.schema.objects import (
     FileKind,
 )
 from swarm_provider.schema.service import OWNER_LABEL
+from tests.support.providers import checked, failures
 
 SECRET_VALUE = "hunter2-do-not-print"
 
@@ -264,16 +265,6 @@ def test_covers() -> None:
 
 
 # --- check: one message shape, secrets never printed --------------------------------------
-
-
-def checked(provider: Any, raw: dict[str, Any]) -> dict[str, Any]:
-    result = provider.check({}, raw)
-    assert result.failures == [], [f.reason for f in result.failures]
-    return dict(result.inputs)
-
-
-def failures(provider: Any, raw: dict[str, Any]) -> dict[str, str]:
-    return {f.property: f.reason for f in provider.check({}, raw).failures}
 
 
 @pytest.mark.parametrize(

@@ -6,12 +6,11 @@ import threading
 import time
 from typing import Any
 
-import docker
 import pytest
 
 from swarm_provider.api import engine
 from swarm_provider.converge import poll
-from swarm_provider.errors import EngineError
+from swarm_provider.errors import EngineError, NotFound
 
 INTERVAL = 0.02
 
@@ -47,9 +46,7 @@ class Engine:
         self._count("tasks")
         if self.fail_tasks_once:
             self.fail_tasks_once = False
-            error = EngineError("listing tasks failed: engine said 404 service not found")
-            error.__cause__ = docker.errors.NotFound("service not found")
-            raise error
+            raise NotFound("listing tasks failed: engine said 404 service not found")
         return [{"ServiceID": i} for i in filters["service"]]
 
 

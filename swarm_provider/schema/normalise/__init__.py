@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .base import (
     Normaliser,
+    boolean,
     command,
     duration,
     env,
@@ -19,6 +20,7 @@ from .base import (
     hosts,
     isolation,
     positive_int,
+    seconds,
     string_map,
     string_set,
     text,
@@ -63,6 +65,7 @@ from .task import (
 
 __all__ = [
     "Normaliser",
+    "boolean",
     "command",
     "configs",
     "dns_config",
@@ -93,6 +96,7 @@ __all__ = [
     "privileges",
     "resources",
     "restart_policy",
+    "seconds",
     "secrets",
     "string_map",
     "string_set",

@@ -158,6 +158,29 @@ def tristate(value: Any) -> bool | None:
     raise FieldValueError("must be true, false or null")
 
 
+def boolean(value: Any) -> bool | None:
+    """A real boolean or unset: ``"no"`` is truthy in Python and must not mean true."""
+    if value is None or isinstance(value, bool):
+        return value
+    raise FieldValueError("must be true or false")
+
+
+def seconds(problem: str, minimum: float = 0, above: bool = False,
+            below: float | None = None, hint: str = "") -> Normaliser:
+    """A number of seconds (an option's timeout): at least ``minimum`` (strictly more with
+    ``above``) and less than ``below``; a boolean or a string is refused with ``problem``."""
+    def normalise(value: Any) -> float | int | None:
+        if value is None:
+            return None
+        number = value if isinstance(value, (int, float)) and not isinstance(value, bool) \
+            else None
+        if number is None or number < minimum or (above and number == minimum) or (
+                below is not None and number >= below) or number != number:
+            raise FieldValueError(problem, hint)
+        return number
+    return normalise
+
+
 def positive_int(value: Any) -> int | None:
     """A count where 0 means "not set" (MaxReplicas, Pids, ForceUpdate)."""
     if value is None:
