@@ -6,17 +6,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...errors import FieldValueError
+from ..struct import Key, Struct
 from ..units import as_int, duration_ns, duration_text
 from .base import (
+    Normaliser,
     as_list,
     as_mapping,
     as_text,
+    count,
     count_at_least,
     drop_defaults,
     is_list,
     item_text,
     only_keys,
-    part,
     pick,
 )
 
@@ -101,6 +103,34 @@ _FAILURE_ACTIONS = {"pause", "continue", "rollback"}
 _ORDERS = {"stop-first", "start-first"}
 
 
+def _one_of(choices: set[str]) -> Normaliser:
+    """A choice from ``choices``; "" is the engine's zero value: unset."""
+    def normalise(value: Any) -> str | None:
+        if value == "":
+            return None
+        if not isinstance(value, str) or value not in choices:
+            raise FieldValueError(f"must be one of {sorted(choices)}", value=value)
+        return str(value)
+    return normalise
+
+
+def _ratio(value: Any) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise FieldValueError("must be a number from 0 to 1", value=value)
+    return int(value) if float(value).is_integer() else value
+
+
+UPDATE_CONFIG = Struct("UpdateConfig", (
+    Key("Parallelism", count, doc="Tasks updated at once (0 = all)."),
+    Key("Delay", lambda v: duration_text(duration_ns(v)), doc="Time between batches."),
+    Key("FailureAction", _one_of(_FAILURE_ACTIONS), doc="pause (default), continue, rollback."),
+    Key("Monitor", lambda v: duration_text(duration_ns(v)),
+        doc="Time a task is watched for failure after its update (0 = 5s)."),
+    Key("MaxFailureRatio", _ratio, doc="Share of failed tasks tolerated, 0 to 1."),
+    Key("Order", _one_of(_ORDERS), doc="stop-first (default) or start-first."),
+), doc="docker.types.UpdateConfig, its keywords or the Engine dict (durations: ns or \"5s\").")
+
+
 def update_config(value: Any) -> dict[str, Any] | None:
     """UpdateConfig/RollbackConfig; engine zero values (``""`` action -> pause) fold away.
 
@@ -109,34 +139,23 @@ def update_config(value: Any) -> dict[str, Any] | None:
     """
     if value is None:
         return None
-    source = as_mapping(value, "an UpdateConfig or mapping")
-    only_keys(source, set(_UPDATE_DEFAULTS), "update config")
-    out: dict[str, Any] = {}
-    parallelism = pick(source, "Parallelism")
-    if parallelism is not None:
-        out["Parallelism"] = count_at_least(parallelism, "Parallelism")
-    for key in ("Delay", "Monitor"):
-        raw = pick(source, key)
-        if raw is not None:
-            out[key] = duration_text(part(key, duration_ns, raw))
-    action = pick(source, "FailureAction")
-    if action not in (None, ""):
-        if action not in _FAILURE_ACTIONS:
-            raise FieldValueError(f"FailureAction must be one of {sorted(_FAILURE_ACTIONS)}",
-                                  value=action)
-        out["FailureAction"] = action
-    ratio = pick(source, "MaxFailureRatio")
-    if ratio is not None:
-        if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 <= ratio <= 1:
-            raise FieldValueError("MaxFailureRatio must be a number from 0 to 1", value=ratio)
-        out["MaxFailureRatio"] = int(ratio) if float(ratio).is_integer() else ratio
-    order = pick(source, "Order")
-    if order not in (None, ""):
-        if order not in _ORDERS:
-            raise FieldValueError(f"Order must be one of {sorted(_ORDERS)}", value=order)
-        out["Order"] = order
-    return drop_defaults(out, _UPDATE_DEFAULTS)
+    return drop_defaults(UPDATE_CONFIG.read(value), _UPDATE_DEFAULTS)
 
+
+PORT_CONFIG = Struct("PortConfig", (
+    Key("Name", item_text, doc="A name for the port."),
+    Key("Protocol", doc="tcp (default), udp or sctp."),
+    Key("TargetPort", doc="The port in the container (required)."),
+    Key("PublishedPort", doc="The port on the nodes; unset, the engine picks one."),
+    Key("PublishMode", doc="ingress (default, the routing mesh) or host."),
+))
+
+
+ENDPOINT_SPEC = Struct("EndpointSpec", (
+    Key("Mode", doc="vip (default) or dnsrr."),
+    Key("Ports", items=PORT_CONFIG,
+        doc="PortConfig list, or {published: target | (target, proto, mode)}."),
+), doc="docker.types.EndpointSpec or its dict.")
 
 def endpoint_spec(value: Any) -> dict[str, Any] | None:
     """EndpointSpec: mode vip/dnsrr and ports (``{published: target}``, tuples or PortConfigs).
@@ -145,12 +164,11 @@ def endpoint_spec(value: Any) -> dict[str, Any] | None:
     deploy`` sorts by published port; comparison is order-free: ``endpoint_order_free``)."""
     if value is None:
         return None
-    source = as_mapping(value, "an EndpointSpec or mapping")
-    only_keys(source, {"Mode", "Ports"}, "endpoint spec")
-    endpoint_mode = pick(source, "Mode") or "vip"
+    source = ENDPOINT_SPEC.read(value)
+    endpoint_mode = source["Mode"] or "vip"
     if endpoint_mode not in ("vip", "dnsrr"):
         raise FieldValueError("endpoint Mode must be vip or dnsrr", value=endpoint_mode)
-    ports = [_port(p) for p in _port_items(pick(source, "Ports"))]
+    ports = [_port(p) for p in _port_items(source["Ports"])]
     published = [(p["PublishedPort"], p["Protocol"]) for p in ports if "PublishedPort" in p]
     clash = next((pair for pair in published if published.count(pair) > 1), None)
     if clash:
@@ -195,22 +213,18 @@ def _port_items(ports: Any) -> list[Any]:
 
 
 def _port(item: Any) -> dict[str, Any]:
-    source = as_mapping(item, "a port config mapping")
-    only_keys(source, {"Name", "Protocol", "TargetPort", "PublishedPort", "PublishMode"}, "port")
-    target = pick(source, "TargetPort")
-    if target is None:
+    source = PORT_CONFIG.read(as_mapping(item, "a port config mapping"))
+    if source["TargetPort"] is None:
         raise FieldValueError("every port needs TargetPort")
     port: dict[str, Any] = {
-        "Protocol": pick(source, "Protocol") or "tcp",
-        "TargetPort": _port_number(target),
-        "PublishMode": pick(source, "PublishMode") or "ingress",
+        "Protocol": source["Protocol"] or "tcp",
+        "TargetPort": _port_number(source["TargetPort"]),
+        "PublishMode": source["PublishMode"] or "ingress",
     }
-    published = pick(source, "PublishedPort")
-    if published not in (None, 0, "0"):
-        port["PublishedPort"] = _port_number(published)
-    name = pick(source, "Name")
-    if name:
-        port["Name"] = item_text(name)
+    if source["PublishedPort"] not in (None, 0, "0"):
+        port["PublishedPort"] = _port_number(source["PublishedPort"])
+    if source["Name"]:
+        port["Name"] = source["Name"]
     if port["Protocol"] not in ("tcp", "udp", "sctp"):
         raise FieldValueError("port Protocol must be tcp, udp or sctp", value=port["Protocol"])
     if port["PublishMode"] not in ("ingress", "host"):
