@@ -9,7 +9,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ...errors import FieldValueError
-from ..struct import as_mapping, in_users_spelling, part, squash
+from ..struct import as_mapping as as_mapping  # re-exported: every normaliser uses it
+from ..struct import in_users_spelling, squash
+from ..struct import part as part
 from ..units import as_int, duration_ns, duration_text
 
 Normaliser = Callable[[Any], Any]
@@ -96,9 +98,6 @@ def drop_defaults(source: dict[str, Any], defaults: Mapping[str, Any]) -> dict[s
     return {k: v for k, v in source.items() if v is not None and defaults.get(k, object()) != v}
 
 
-def _or_none(value: Any) -> Any:
-    return value if value not in (None, "", [], {}) else None
-
 
 # --- scalars -------------------------------------------------------------------------
 
@@ -109,7 +108,7 @@ def text(value: Any) -> str | None:
         return None
     if isinstance(value, (Mapping, list, tuple, set)):
         raise FieldValueError("must be a string")
-    return _or_none(as_text(value))
+    return as_text(value) or None
 
 
 def flag(value: Any) -> bool | None:
@@ -290,7 +289,7 @@ count = at_least(0)
 
 
 def count_at_least(value: Any, what: str, minimum: int = 0) -> int:
-    number = part(what, as_int, value)
+    number: int = part(what, as_int, value)
     if number < minimum:
         raise FieldValueError(f"{what} must be at least {minimum}", value=value)
     return number

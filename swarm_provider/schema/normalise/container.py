@@ -247,7 +247,8 @@ def _mount(item: Any) -> dict[str, Any]:
         raise FieldValueError("tmpfs mounts take no Source")
     if mount_type == "bind" and not entry["Source"]:
         raise FieldValueError("bind mounts need an absolute Source path")
-    return prune(entry)
+    pruned: dict[str, Any] = prune(entry)
+    return pruned
 
 
 def _subpath(value: Any, mount_type: str, source: Any) -> str | None:

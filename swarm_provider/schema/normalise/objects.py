@@ -108,7 +108,8 @@ def named_driver(value: Any) -> dict[str, Any] | None:
         if options:
             raise FieldValueError("a driver with Options needs a Name")
         return None
-    return prune({"Name": name, "Options": options})
+    driver: dict[str, Any] = prune({"Name": name, "Options": options})
+    return driver
 
 
 def templating_driver(value: Any) -> dict[str, Any] | None:

@@ -42,22 +42,7 @@ def mode(value: Any) -> dict[str, Any]:
         value = {"mode": value}
     source = as_mapping(value, "a mode string or mapping")
     if pick(source, "mode") is not None:
-        only_keys(source, {"mode", "replicas", "concurrency"}, "mode")
-        kind_name = as_text(pick(source, "mode"))
-        body: dict[str, Any] = {}
-        kind = _MODE_KINDS.get(kind_name.lower().replace("-", "").replace("_", ""))
-        if kind is None:
-            raise FieldValueError(
-                f"unknown mode {kind_name!r}", "replicated, global, replicated-job, global-job"
-            )
-        replicas, concurrency = pick(source, "replicas"), pick(source, "concurrency")
-        if kind == "Replicated" and replicas is not None:
-            body["Replicas"] = replicas
-        if kind == "ReplicatedJob":
-            body = {"MaxConcurrent": concurrency, "TotalCompletions": replicas}
-        elif concurrency is not None or (replicas is not None and kind != "Replicated"):
-            raise FieldValueError(f"{kind} mode takes no replicas/concurrency")
-        source = {kind: body}
+        source = _mode_from_keywords(source)
     if len(source) != 1:
         raise FieldValueError("must name exactly one mode")
     (raw_kind, raw_body), = source.items()
@@ -66,24 +51,43 @@ def mode(value: Any) -> dict[str, Any]:
         raise FieldValueError(
             f"unknown mode {raw_kind!r}", "Replicated, Global, ReplicatedJob, GlobalJob"
         )
-    body = dict(as_mapping(raw_body or {}, "a mapping"))
+    return {kind: _mode_body(kind, dict(as_mapping(raw_body or {}, "a mapping")))}
+
+
+def _mode_from_keywords(source: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"mode": "replicated-job", "replicas": 4, "concurrency": 2}`` (docker-py's
+    ServiceMode keywords) in Engine form; ServiceMode itself drops the concurrency."""
+    only_keys(source, {"mode", "replicas", "concurrency"}, "mode")
+    kind_name = as_text(pick(source, "mode"))
+    kind = _MODE_KINDS.get(kind_name.lower().replace("-", "").replace("_", ""))
+    if kind is None:
+        raise FieldValueError(
+            f"unknown mode {kind_name!r}", "replicated, global, replicated-job, global-job"
+        )
+    replicas, concurrency = pick(source, "replicas"), pick(source, "concurrency")
+    if kind == "ReplicatedJob":
+        return {kind: {"MaxConcurrent": concurrency, "TotalCompletions": replicas}}
+    if concurrency is not None or (replicas is not None and kind != "Replicated"):
+        raise FieldValueError(f"{kind} mode takes no replicas/concurrency")
+    return {kind: {"Replicas": replicas} if replicas is not None else {}}
+
+
+def _mode_body(kind: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The settings of one mode kind, with the engine's defaults filled in."""
     if kind == "Replicated":
         only_keys(body, {"Replicas"}, "Replicated mode")
         replicas = pick(body, "Replicas")
-        count = 1 if replicas is None else count_at_least(replicas, "Replicas")
-        return {kind: {"Replicas": count}}
+        return {"Replicas": 1 if replicas is None else count_at_least(replicas, "Replicas")}
     if kind == "ReplicatedJob":
         only_keys(body, {"MaxConcurrent", "TotalCompletions"}, "ReplicatedJob mode")
         concurrent = pick(body, "MaxConcurrent")
         concurrent = 1 if concurrent is None else count_at_least(concurrent, "MaxConcurrent", 1)
         total = pick(body, "TotalCompletions")
         total = concurrent if total is None else count_at_least(total, "TotalCompletions", 1)
-        return {kind: {"MaxConcurrent": concurrent, "TotalCompletions": total}}
+        return {"MaxConcurrent": concurrent, "TotalCompletions": total}
     if body:
         raise FieldValueError(f"{kind} mode takes no settings")
-    return {kind: {}}
-
-
+    return {}
 
 
 def mode_kind(canonical_mode: Mapping[str, Any] | None) -> str:
