@@ -205,6 +205,9 @@ def test_normalising_is_idempotent(name: str, expected: Any) -> None:
         ("maxreplicas", True, "not a boolean"),
         ("oom_score_adj", 1001, "between -1000 and 1000"),
         ("oom_score_adj", "high", "must be an integer"),
+        # str.isdigit() is true for these, and int() refuses them (found by the fuzz test)
+        ("oom_score_adj", "\u00b9", "must be an integer"),
+        ("stop_grace_period", "\u00b2", "is not a duration"),
     ],
 )
 def test_bad_values_are_rejected(name: str, value: Any, problem: str) -> None:

@@ -150,6 +150,17 @@ def seconds(problem: str, minimum: float = 0, above: bool = False,
     return normalise
 
 
+def one_of(choices: set[str]) -> Normaliser:
+    """A choice from ``choices``; "" is the engine's zero value: unset."""
+    def normalise(value: Any) -> str | None:
+        if value == "":
+            return None
+        if not isinstance(value, str) or value not in choices:
+            raise FieldValueError(f"must be one of {sorted(choices)}", value=value)
+        return value
+    return normalise
+
+
 def positive_int(value: Any) -> int | None:
     """A count where 0 means "not set" (MaxReplicas, Pids, ForceUpdate)."""
     if value is None:

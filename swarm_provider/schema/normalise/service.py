@@ -9,7 +9,6 @@ from ...errors import FieldValueError
 from ..struct import Key, Struct
 from ..units import as_int, duration_ns, duration_text
 from .base import (
-    Normaliser,
     as_list,
     as_mapping,
     as_text,
@@ -18,6 +17,7 @@ from .base import (
     drop_defaults,
     is_list,
     item_text,
+    one_of,
     only_keys,
     pick,
 )
@@ -107,17 +107,6 @@ _FAILURE_ACTIONS = {"pause", "continue", "rollback"}
 _ORDERS = {"stop-first", "start-first"}
 
 
-def _one_of(choices: set[str]) -> Normaliser:
-    """A choice from ``choices``; "" is the engine's zero value: unset."""
-    def normalise(value: Any) -> str | None:
-        if value == "":
-            return None
-        if not isinstance(value, str) or value not in choices:
-            raise FieldValueError(f"must be one of {sorted(choices)}", value=value)
-        return str(value)
-    return normalise
-
-
 def _ratio(value: Any) -> int | float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
         raise FieldValueError("must be a number from 0 to 1", value=value)
@@ -127,11 +116,11 @@ def _ratio(value: Any) -> int | float:
 UPDATE_CONFIG = Struct("UpdateConfig", (
     Key("Parallelism", count, doc="Tasks updated at once (0 = all)."),
     Key("Delay", lambda v: duration_text(duration_ns(v)), doc="Time between batches."),
-    Key("FailureAction", _one_of(_FAILURE_ACTIONS), doc="pause (default), continue, rollback."),
+    Key("FailureAction", one_of(_FAILURE_ACTIONS), doc="pause (default), continue, rollback."),
     Key("Monitor", lambda v: duration_text(duration_ns(v)),
         doc="Time a task is watched for failure after its update (0 = 5s)."),
     Key("MaxFailureRatio", _ratio, doc="Share of failed tasks tolerated, 0 to 1."),
-    Key("Order", _one_of(_ORDERS), doc="stop-first (default) or start-first."),
+    Key("Order", one_of(_ORDERS), doc="stop-first (default) or start-first."),
 ), doc="docker.types.UpdateConfig, its keywords or the Engine dict (durations: ns or \"5s\").")
 
 

@@ -14,6 +14,7 @@ from .base import (
     count_at_least,
     is_list,
     item_text,
+    one_of,
     pick,
     prune,
     strict_string_map,
@@ -94,20 +95,12 @@ def _generic_resources(value: Any) -> list[dict[str, Any]]:
 _CONDITIONS = {"none", "on-failure", "any"}
 
 
-def _condition(value: Any) -> str | None:
-    if value == "":
-        return None
-    if not isinstance(value, str) or value not in _CONDITIONS:
-        raise FieldValueError(f"must be one of {sorted(_CONDITIONS)}", value=value)
-    return str(value)
-
-
 def _duration(value: Any) -> str:
     return duration_text(duration_ns(value))
 
 
 RESTART_POLICY = Struct("RestartPolicy", (
-    Key("Condition", _condition, doc="none, on-failure or any (the default)."),
+    Key("Condition", one_of(_CONDITIONS), doc="none, on-failure or any (the default)."),
     Key("Delay", _duration, doc="Time between restarts; unset is 5s, 0 is kept."),
     Key("MaxAttempts", lambda v: count_at_least(v, "MaxAttempts") or None,
         doc="Restarts before giving up (0 = no limit)."),
