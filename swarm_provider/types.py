@@ -175,6 +175,10 @@ class ServiceMode(TypedDict, total=False):
     Global: pulumi.Input[EmptyMode]
     ReplicatedJob: pulumi.Input[ReplicatedJobMode]
     GlobalJob: pulumi.Input[EmptyMode]
+    replicated: pulumi.Input[ReplicatedMode]
+    """The lower-case kinds are what ``dict(docker.types.ServiceMode(...))`` holds."""
+    replicated_job: pulumi.Input[ReplicatedJobMode]
+    global_job: pulumi.Input[EmptyMode]
 
 
 class BindOptions(TypedDict, total=False):

@@ -89,6 +89,7 @@ FIELDS: tuple[Field, ...] = (
     Field("log_driver_options", (*_T, "LogDriver", "Options"), n.string_map, "map",
           doc="Log driver options; requires log_driver."),
     Field("mode", ("Mode",), n.mode, "value", replace=_mode_kind_changed,
+          struct=n.SERVICE_MODE,
           doc='"replicated", "global", "replicated-job", "global-job", a ServiceMode or '
               '{"mode": ..., "replicas": n, "concurrency": c}. Unset is 1 replica. Changing '
               "the kind replaces the service; changing replicas updates it in place."),

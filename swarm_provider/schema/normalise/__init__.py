@@ -57,6 +57,7 @@ from .objects import (
 )
 from .service import (
     ENDPOINT_SPEC,
+    SERVICE_MODE,
     UPDATE_CONFIG,
     endpoint_order_free,
     endpoint_spec,
@@ -92,6 +93,7 @@ __all__ = [
     "RESOURCES",
     "RESTART_POLICY",
     "SECRET_REFERENCE",
+    "SERVICE_MODE",
     "ULIMIT",
     "UPDATE_CONFIG",
     "Normaliser",

@@ -12,22 +12,32 @@ from .base import (
     as_list,
     as_mapping,
     as_text,
+    at_least,
     count,
-    count_at_least,
     drop_defaults,
     is_list,
     item_text,
     one_of,
-    only_keys,
-    pick,
 )
 
-_MODE_KINDS = {
-    "replicated": "Replicated",
-    "global": "Global",
-    "replicatedjob": "ReplicatedJob",
-    "globaljob": "GlobalJob",
+MODE_KINDS: dict[str, Struct] = {
+    "Replicated": Struct("Replicated", (
+        Key("Replicas", count, doc="Tasks to run; unset is 1."),)),
+    "Global": Struct("Global", (), doc="One task on every node the placement allows."),
+    "ReplicatedJob": Struct("ReplicatedJob", (
+        Key("MaxConcurrent", at_least(1), doc="Tasks run at once; unset is 1."),
+        Key("TotalCompletions", at_least(1), doc="Tasks to complete; unset is MaxConcurrent."),
+    )),
+    "GlobalJob": Struct("GlobalJob", (), doc="One task to completion on every node."),
 }
+
+SERVICE_MODE = Struct("ServiceMode", (
+    Key("Mode", as_text, doc="replicated, global, replicated-job or global-job "
+                             "(docker.types.ServiceMode's keywords)."),
+    Key("Replicas", doc="With Mode: the replicas, or a job's total completions."),
+    Key("Concurrency", doc="With Mode replicated-job: tasks run at once."),
+    *(Key(kind, struct=struct) for kind, struct in MODE_KINDS.items()),
+), doc='A string, {"mode": ..., "replicas": n, "concurrency": c}, or one Engine kind.')
 
 
 def mode(value: Any) -> dict[str, Any]:
@@ -38,55 +48,51 @@ def mode(value: Any) -> dict[str, Any]:
     """
     if value is None:
         return {"Replicated": {"Replicas": 1}}
-    if isinstance(value, str):
-        value = {"mode": value}
-    source = as_mapping(value, "a mode string or mapping")
-    if pick(source, "mode") is not None:
-        source = _mode_from_keywords(source)
-    if len(source) != 1:
-        raise FieldValueError("must name exactly one mode")
-    (raw_kind, raw_body), = source.items()
-    kind = _MODE_KINDS.get(str(raw_kind).lower())
-    if kind is None:
-        raise FieldValueError(
-            f"unknown mode {raw_kind!r}", "Replicated, Global, ReplicatedJob, GlobalJob"
-        )
-    return {kind: _mode_body(kind, dict(as_mapping(raw_body or {}, "a mapping")))}
+    read = SERVICE_MODE.read({"mode": value} if isinstance(value, str) else value)
+    if read["Mode"] is not None:
+        return _mode_from_keywords(read)
+    kinds = [kind for kind in MODE_KINDS if kind in _given(value)]
+    if len(kinds) != 1:
+        raise FieldValueError("must name exactly one mode",
+                              "Replicated, Global, ReplicatedJob, GlobalJob")
+    return {kinds[0]: _mode_body(kinds[0], read[kinds[0]] or {})}
 
 
-def _mode_from_keywords(source: Mapping[str, Any]) -> dict[str, Any]:
+def _given(value: Mapping[str, Any]) -> set[str]:
+    """The mode kinds a mapping names, in any spelling."""
+    spelled = {str(key).lower().replace("_", "") for key in value}
+    return {kind for kind in MODE_KINDS if kind.lower() in spelled}
+
+
+def _mode_from_keywords(read: Mapping[str, Any]) -> dict[str, Any]:
     """``{"mode": "replicated-job", "replicas": 4, "concurrency": 2}`` (docker-py's
     ServiceMode keywords) in Engine form; ServiceMode itself drops the concurrency."""
-    only_keys(source, {"mode", "replicas", "concurrency"}, "mode")
-    kind_name = as_text(pick(source, "mode"))
-    kind = _MODE_KINDS.get(kind_name.lower().replace("-", "").replace("_", ""))
+    if any(read[kind] is not None for kind in MODE_KINDS):
+        raise FieldValueError("must name exactly one mode", "Mode or an Engine kind, not both")
+    wanted = read["Mode"].lower().replace("-", "").replace("_", "")
+    kind = next((k for k in MODE_KINDS if k.lower() == wanted), None)
     if kind is None:
         raise FieldValueError(
-            f"unknown mode {kind_name!r}", "replicated, global, replicated-job, global-job"
+            f"unknown mode {read['Mode']!r}", "replicated, global, replicated-job, global-job"
         )
-    replicas, concurrency = pick(source, "replicas"), pick(source, "concurrency")
+    replicas, concurrency = read["Replicas"], read["Concurrency"]
     if kind == "ReplicatedJob":
-        return {kind: {"MaxConcurrent": concurrency, "TotalCompletions": replicas}}
-    if concurrency is not None or (replicas is not None and kind != "Replicated"):
+        body = {"MaxConcurrent": concurrency, "TotalCompletions": replicas}
+    elif concurrency is not None or (replicas is not None and kind != "Replicated"):
         raise FieldValueError(f"{kind} mode takes no replicas/concurrency")
-    return {kind: {"Replicas": replicas} if replicas is not None else {}}
+    else:
+        body = {"Replicas": replicas} if replicas is not None else {}
+    return {kind: _mode_body(kind, MODE_KINDS[kind].read(body))}
 
 
-def _mode_body(kind: str, body: dict[str, Any]) -> dict[str, Any]:
-    """The settings of one mode kind, with the engine's defaults filled in."""
+def _mode_body(kind: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings of one mode kind (already read), with the engine's defaults."""
     if kind == "Replicated":
-        only_keys(body, {"Replicas"}, "Replicated mode")
-        replicas = pick(body, "Replicas")
-        return {"Replicas": 1 if replicas is None else count_at_least(replicas, "Replicas")}
+        return {"Replicas": 1 if body.get("Replicas") is None else body["Replicas"]}
     if kind == "ReplicatedJob":
-        only_keys(body, {"MaxConcurrent", "TotalCompletions"}, "ReplicatedJob mode")
-        concurrent = pick(body, "MaxConcurrent")
-        concurrent = 1 if concurrent is None else count_at_least(concurrent, "MaxConcurrent", 1)
-        total = pick(body, "TotalCompletions")
-        total = concurrent if total is None else count_at_least(total, "TotalCompletions", 1)
-        return {"MaxConcurrent": concurrent, "TotalCompletions": total}
-    if body:
-        raise FieldValueError(f"{kind} mode takes no settings")
+        concurrent = body.get("MaxConcurrent") or 1
+        return {"MaxConcurrent": concurrent,
+                "TotalCompletions": body.get("TotalCompletions") or concurrent}
     return {}
 
 
