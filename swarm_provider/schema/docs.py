@@ -56,7 +56,8 @@ def render_options(table: Table) -> list[str]:
     lines = ["| option | default | change | what it does |", "|---|---|---|---|"]
     for row in table.options:
         default = "unset" if row.default is None else f"`{row.default.whole!r}`"
-        lines.append(f"| `{row.name}` | {default} | {_change(row)} | {_escape(row.doc)} |")
+        change = "replace" if row.replace else "state only"
+        lines.append(f"| `{row.name}` | {default} | {change} | {_escape(row.doc)} |")
     return lines
 
 
