@@ -140,7 +140,7 @@ class Struct:
                 _put(gathered, path[0], source[name], str(name), where)
                 continue
             inner = gathered.get(path[0])
-            inner = dict(as_mapping(inner, f"{path[0]} must be a mapping")) if inner else {}
+            inner = dict(as_mapping(inner, f"a {path[0]} mapping")) if inner else {}
             _put(inner, path[1], source[name], str(name), f"{where}.{path[0]}")
             gathered[path[0]] = inner
         return gathered
