@@ -1,16 +1,17 @@
 """Static types of the nested inputs and of the outputs, for users' type checkers.
 
 Every nested input of ``SwarmService`` has a ``TypedDict`` here (``total=False``: every key
-is optional, as in the Engine API). Each holds the keys the normaliser accepts, in both
-spellings it reads: Engine case (``"FailureAction"``, as ``docker service inspect``
-prints it and as ``docker.types`` objects hold it) and snake case (``"failure_action"``,
-docker-py's keywords). A misspelt key or a wrong value type is then a mypy/pyright error
-in the user's program, before any preview; ``docker.types`` objects stay accepted (docker
-ships no type information, so to a type checker they are ``Any``).
+is optional, as in the Engine API). Each holds the keys its declared structure accepts
+(``schema.struct.Struct``), in both spellings it reads: Engine case (``"FailureAction"``,
+as ``docker service inspect`` prints it and as ``docker.types`` objects hold it) and snake
+case (``"failure_action"``, docker-py's keywords). A misspelt key or a wrong value type is
+then a mypy/pyright error in the user's program, before any preview; ``docker.types``
+objects stay accepted (docker ships no type information, so to a type checker they are
+``Any``).
 
 They are written out by hand, so that an editor shows them as they are; a unit test
-(tests/unit/test_types.py) drives every normaliser of the field table with every key
-here and records the keys each one accepts, so the two can't drift apart.
+(tests/unit/test_types.py) compares each with its structure's declaration, so the two
+can't drift apart.
 """
 
 from __future__ import annotations
@@ -174,10 +175,18 @@ class ServiceMode(TypedDict, total=False):
     Global: pulumi.Input[EmptyMode]
     ReplicatedJob: pulumi.Input[ReplicatedJobMode]
     GlobalJob: pulumi.Input[EmptyMode]
+    replicated: pulumi.Input[ReplicatedMode]
+    """The lower-case kinds are what ``dict(docker.types.ServiceMode(...))`` holds."""
+    replicated_job: pulumi.Input[ReplicatedJobMode]
+    global_job: pulumi.Input[EmptyMode]
 
 
 class BindOptions(TypedDict, total=False):
     Propagation: pulumi.Input[str]
+    NonRecursive: pulumi.Input[bool]
+    CreateMountpoint: pulumi.Input[bool]
+    ReadOnlyNonRecursive: pulumi.Input[bool]
+    ReadOnlyForceRecursive: pulumi.Input[bool]
 
 
 class DriverConfig(TypedDict, total=False):

@@ -33,9 +33,13 @@ class Feature:
     """The first Docker Engine release with that API (users know releases, not APIs)."""
 
 
+_MOUNT = ("TaskTemplate", "ContainerSpec", "Mounts", "*")
+
 FEATURES = (
-    Feature("mounts", ("TaskTemplate", "ContainerSpec", "Mounts", "*", "VolumeOptions",
-                       "Subpath"), (1, 45), "26.0"),
+    Feature("mounts", (*_MOUNT, "VolumeOptions", "Subpath"), (1, 45), "26.0"),
+    Feature("mounts", (*_MOUNT, "BindOptions", "CreateMountpoint"), (1, 42), "23.0"),
+    Feature("mounts", (*_MOUNT, "BindOptions", "ReadOnlyNonRecursive"), (1, 44), "25.0"),
+    Feature("mounts", (*_MOUNT, "BindOptions", "ReadOnlyForceRecursive"), (1, 44), "25.0"),
     Feature("privileges", ("TaskTemplate", "ContainerSpec", "Privileges", "NoNewPrivileges"),
             (1, 44), "25.0"),
     Feature("oom_score_adj", ("TaskTemplate", "ContainerSpec", "OomScoreAdj"), (1, 46), "27.0"),

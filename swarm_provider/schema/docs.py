@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .objects import CONFIG, NETWORK, SECRET
 from .service import SERVICE
+from .struct import Key, Struct, snake_case
 from .table import Field, Rows, Table
 
 _COMPARE = {
@@ -55,7 +56,8 @@ def render_options(table: Table) -> list[str]:
     lines = ["| option | default | change | what it does |", "|---|---|---|---|"]
     for row in table.options:
         default = "unset" if row.default is None else f"`{row.default.whole!r}`"
-        lines.append(f"| `{row.name}` | {default} | {_change(row)} | {_escape(row.doc)} |")
+        change = "replace" if row.replace else "state only"
+        lines.append(f"| `{row.name}` | {default} | {change} | {_escape(row.doc)} |")
     return lines
 
 
@@ -65,6 +67,39 @@ def render_outputs(table: Table) -> list[str]:
         secret = " Stored as a secret." if row.secret else ""
         lines.append(f"| `{row.name}` | {_escape(row.doc)}{secret} |")
     return lines
+
+
+def _also(struct: Struct, key: Key) -> str:
+    """The other spellings of a key: snake case, docker-py's keywords (a flat one is
+    written in the enclosing structure)."""
+    names = [snake_case(key.engine), key.keyword] if key.keyword else [snake_case(key.engine)]
+    shown = [f"`{name}`" for name in dict.fromkeys(names) if name != key.engine]
+    if key.flat:
+        shown.append(f"`{key.flat}` (in the enclosing structure)")
+    return ", ".join(shown)
+
+
+def render_struct(struct: Struct) -> list[str]:
+    lines = [f"### {struct.name}", ""]
+    if struct.doc:
+        lines += [struct.doc, ""]
+    lines += ["| key | also written | what it is |", "|---|---|---|"]
+    for key in struct.keys:
+        nested = key.struct or key.items
+        what = key.doc or (f"See {nested.name}." if nested else "")
+        lines.append(f"| `{key.engine}` | {_also(struct, key)} | {_escape(what)} |")
+    return lines
+
+
+def nested_structs(tables: tuple[Table, ...]) -> list[Struct]:
+    """Every structure the tables' rows declare, each once, in table order."""
+    found: list[Struct] = []
+    for table in tables:
+        for row in table.inputs:
+            for struct in row.struct.walk() if row.struct else []:
+                if all(struct is not seen for seen in found):
+                    found.append(struct)
+    return found
 
 
 def render_table(table: Table) -> str:
@@ -82,8 +117,15 @@ def render() -> str:
         "swarm_provider.schema.docs`; do not edit by hand.\n\n"
         f"{OPTION_RULE}\n\n"
     )
-    return header + "\n".join(render_table(t) for t in
-                              (SERVICE, NETWORK, SECRET.resource, CONFIG.resource))
+    tables = (SERVICE, NETWORK, SECRET.resource, CONFIG.resource)
+    structs = ["## Nested structures", "",
+               "Keys are matched without regard to case and underscores: `ReadOnly`, "
+               "`read_only` and `readonly` are one key. A key not listed is refused, at any "
+               "depth. A docker-py keyword of a nested key (`tmpfs_size`) is accepted in the "
+               "enclosing structure too, as docker-py's constructors take it."]
+    for struct in nested_structs(tables):
+        structs += ["", *render_struct(struct)]
+    return header + "\n".join(render_table(t) for t in tables) + "\n" + "\n".join(structs) + "\n"
 
 
 if __name__ == "__main__":

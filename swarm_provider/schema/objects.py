@@ -38,7 +38,7 @@ NETWORK_FIELDS: tuple[Field, ...] = (
     Field("options", ("Options",), n.string_map, "map", replace=True,
           doc='Driver options, e.g. {"encrypted": ""} for an encrypted overlay. Options the '
               "engine adds on its own (the VXLAN id) are not a difference."),
-    Field("ipam", ("IPAM",), n.ipam, "value", replace=True,
+    Field("ipam", ("IPAM",), n.ipam, "value", replace=True, struct=n.IPAM_CONFIG,
           doc="IP address management: docker.types.IPAMConfig(pool_configs=[IPAMPool(...)]) or "
               "the Engine dict. Unset, the engine picks a subnet, which is not a difference."),
     Field("internal", ("Internal",), n.flag, "value", replace=True,
@@ -112,9 +112,11 @@ def _file_fields(kind: str) -> tuple[Field, ...]:
     ]
     if secret:
         rows.append(Field("driver", ("Driver",), n.named_driver, "value", replace=True,
+                          struct=n.DRIVER,
                           doc='External secret store plugin: docker.types.DriverConfig, '
                               '"name" or {"Name", "Options"}.'))
     rows.append(Field("templating", ("Templating",), n.templating_driver, "value", replace=True,
+                      struct=n.DRIVER,
                       origin="docker-py" if not secret else "extra",
                       doc='Templating driver (Engine API 1.37+), e.g. "golang": the file is '
                           "rendered per task ({{ .Service.Name }}, secrets, env)."))

@@ -62,10 +62,12 @@ FIELDS: tuple[Field, ...] = (
     Field("maxreplicas", (*_P, "MaxReplicas"), n.positive_int, "value",
           doc="Maximum replicas of this service per node (0 = unlimited)."),
     Field("platforms", (*_P, "Platforms"), n.platforms, "set",
+          struct=n.PLATFORM,
           doc='Platforms the image supports: (arch, os) tuples or "os/arch" strings.'),
     Field("container_labels", (*_C, "Labels"), n.string_map, "map",
           doc="Labels on the containers (not the service). Changing them redeploys tasks."),
     Field("endpoint_spec", ("EndpointSpec",), n.endpoint_spec, "keyed", key="TargetPort",
+          struct=n.ENDPOINT_SPEC,
           order_free=n.endpoint_order_free,
           doc="Endpoint mode (vip/dnsrr) and published ports: an EndpointSpec, or a dict "
               'whose "Ports" is {published: target | (target, proto, mode)} or a list of '
@@ -87,10 +89,12 @@ FIELDS: tuple[Field, ...] = (
     Field("log_driver_options", (*_T, "LogDriver", "Options"), n.string_map, "map",
           doc="Log driver options; requires log_driver."),
     Field("mode", ("Mode",), n.mode, "value", replace=_mode_kind_changed,
+          struct=n.SERVICE_MODE,
           doc='"replicated", "global", "replicated-job", "global-job", a ServiceMode or '
               '{"mode": ..., "replicas": n, "concurrency": c}. Unset is 1 replica. Changing '
               "the kind replaces the service; changing replicas updates it in place."),
     Field("mounts", (*_C, "Mounts"), n.mounts, "keyed", key="Target",
+          struct=n.MOUNT,
           order_free=n.mounts_order_free,
           to_engine=to_engine.tmpfs_modes,
           doc='Mounts: "source:target[:ro|rw]" strings (absolute source = bind, else '
@@ -98,19 +102,23 @@ FIELDS: tuple[Field, ...] = (
               "(Mount subpath=) needs Engine API 1.45 (Docker 26) or newer. Sent in the "
               "order given, compared in any order."),
     Field("networks", (*_T, "Networks"), n.networks, "keyed", key="Target",
+          struct=n.NETWORK_ATTACHMENT,
           order_free=n.networks_order_free,
           doc="Networks to attach: names, ids or NetworkAttachmentConfig (aliases, "
               "driver options). Names stay names in state; the engine stores ids. Networks "
               "and aliases are sent in the order given, compared in any order."),
     Field("resources", (*_T, "Resources"), n.resources, "value",
+          struct=n.RESOURCES,
           doc='Limits and reservations: docker.types.Resources, {"cpu_limit": ...} or '
               'Engine dicts. Memory takes "64m"; CPUs take NanoCPUs or "0.5".'),
     Field("restart_policy", (*_T, "RestartPolicy"), n.restart_policy, "value",
+          struct=n.RESTART_POLICY,
           to_engine=to_engine.restart_policy,
           default=_RESTART_DEFAULT,
           doc="Restart policy. Note docker.types.RestartPolicy() defaults to condition "
               "none; a dict without Condition means any (the engine default)."),
     Field("secrets", (*_C, "Secrets"), n.secrets, "keyed", key="SecretName",
+          struct=n.SECRET_REFERENCE,
           to_engine=to_engine.file_modes,
           doc="Secret references with SecretID and SecretName (SecretReference, "
               "SwarmSecret.reference(...)); file name/uid/gid/mode default as docker-py."),
@@ -119,11 +127,13 @@ FIELDS: tuple[Field, ...] = (
           default=_STOP_GRACE_DEFAULT,
           doc='Time to wait after the stop signal before killing: int ns or "10s".'),
     Field("update_config", ("UpdateConfig",), n.update_config, "value",
+          struct=n.UPDATE_CONFIG,
           to_engine=to_engine.update_config,
           default=_UPDATE_DEFAULT,
           doc='Rolling update policy (UpdateConfig or dict; durations as ns or "5s"). '
               "Not allowed for job modes."),
     Field("rollback_config", ("RollbackConfig",), n.update_config, "value",
+          struct=n.UPDATE_CONFIG,
           to_engine=to_engine.update_config,
           default=_UPDATE_DEFAULT,
           doc="Rollback policy, same shape as update_config."),
@@ -140,18 +150,22 @@ FIELDS: tuple[Field, ...] = (
     Field("stop_signal", (*_C, "StopSignal"), n.text, "value",
           doc="Signal that stops the container, e.g. SIGINT."),
     Field("healthcheck", (*_C, "Healthcheck"), n.healthcheck, "value",
+          struct=n.HEALTHCHECK,
           to_engine=to_engine.healthcheck,
           doc='Healthcheck: docker.types.Healthcheck or dict; a string test runs in a '
               'shell; durations as ns or "5s" (at least 1ms).'),
     Field("hosts", (*_C, "Hosts"), n.hosts, "set",
           doc='Extra /etc/hosts entries: {host: ip}, "IP host" or "host:ip".'),
     Field("dns_config", (*_C, "DNSConfig"), n.dns_config, "value",
+          struct=n.DNS_CONFIG,
           doc="Resolver settings: DNSConfig or {nameservers, search, options}."),
     Field("configs", (*_C, "Configs"), n.configs, "keyed", key="ConfigName",
+          struct=n.CONFIG_REFERENCE,
           to_engine=to_engine.file_modes,
           doc="Config references with ConfigID and ConfigName (ConfigReference, "
               "SwarmConfig.reference(...))."),
     Field("privileges", (*_C, "Privileges"), n.privileges, "value",
+          struct=n.PRIVILEGES,
           doc="Credential spec and SELinux context: Privileges or Engine dict."),
     Field("cap_add", (*_C, "CapabilityAdd"), n.string_set, "set",
           doc='Kernel capabilities to add, e.g. ["CAP_NET_BIND_SERVICE"].'),
@@ -161,6 +175,7 @@ FIELDS: tuple[Field, ...] = (
           doc='Namespaced kernel parameters, e.g. {"net.core.somaxconn": "1024"}.'),
     # Engine API 1.41 features docker-py cannot express.
     Field("ulimits", (*_C, "Ulimits"), n.ulimits, "keyed", key="Name", origin="extra",
+          struct=n.ULIMIT,
           doc='Resource limits: {"nofile": 1024} or {"nofile": [soft, hard]} or '
               "[{Name, Soft, Hard}]."),
     Field("pids_limit", (*_T, "Resources", "Limits", "Pids"), n.positive_int, "value",

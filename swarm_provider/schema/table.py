@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .struct import Struct
+
 OPTION_PATH = "provider option"
 """What messages and docs show in place of an Engine path for an option row."""
 
@@ -69,6 +71,9 @@ class Field:
 
     default: EngineDefault | None = None
     """The engine's behaviour when unset; a value equal to it compares as unset."""
+    struct: Struct | None = None
+    """The declared structure of the value (or of each item, for a list of records):
+    its keys, their docker-py keywords and normalisers (``schema.struct``)."""
     order_free: Callable[[Any], Any] | None = None
     """For rows whose canonical form keeps the user's order (ports, mounts, networks and
     their aliases: the engine stores them as sent, and ``docker stack deploy`` has its own

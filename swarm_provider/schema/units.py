@@ -22,6 +22,8 @@ _DURATION_UNITS = {
     "m": 60_000_000_000,
     "h": 3_600_000_000_000,
 }
+_INTEGER = re.compile(r"-?[0-9]+")
+"""Digits only: ``str.isdigit`` also takes "²", which ``int()`` then refuses."""
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
 _BYTE_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 _BYTES = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
@@ -46,7 +48,7 @@ def as_int(value: Any, what: str = "an integer") -> int:
         return in_int64(value, value)
     if isinstance(value, float) and value.is_integer():
         return in_int64(int(value), value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
         return in_int64(int(value.strip()), value)
     raise FieldValueError(f"must be {what}", value=value)
 
@@ -57,7 +59,7 @@ def duration_ns(value: Any) -> int:
         return in_int64(int(value.total_seconds() * 1_000_000_000), str(value))
     if isinstance(value, str):
         text = value.strip()
-        if text.isdigit():
+        if _INTEGER.fullmatch(text) and not text.startswith("-"):
             return in_int64(int(text), value)
         if text and _DURATION_PART.sub("", text) == "":
             total = sum(

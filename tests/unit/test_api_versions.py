@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from docker import types
 
+from swarm_provider.core.check import require_valid
 from swarm_provider.core.spec import build_spec
 from swarm_provider.errors import EngineError
 from swarm_provider.schema.api_versions import FEATURES, require_features
@@ -60,3 +61,17 @@ def test_no_new_privileges_is_refused_below_api_1_44() -> None:
                        r"NoNewPrivileges\): needs Engine API 1.44 \(Docker 25.0\)"):
         require_features(spec, "1.43", "service 'web'")
     require_features(spec, "1.44", "service 'web'")
+
+
+@pytest.mark.parametrize(("key", "below"), [("CreateMountpoint", "1.41"),
+                                            ("ReadOnlyNonRecursive", "1.43"),
+                                            ("ReadOnlyForceRecursive", "1.43")])
+def test_newer_bind_options_are_refused_on_engines_that_would_drop_them(
+        key: str, below: str) -> None:
+    spec = build_spec(require_valid({
+        "name": "web", "image": "busybox:1", "owner": "o",
+        "mounts": [{"Type": "bind", "Source": "/srv", "Target": "/srv", "ReadOnly": True,
+                    "BindOptions": {key: True}}]}))
+    with pytest.raises(EngineError, match=f"mounts .*BindOptions.{key}.*needs Engine API"):
+        require_features(spec, below, "service web")
+    require_features(spec, "1.44", "service web")

@@ -111,6 +111,33 @@ EQUIVALENT_FORMS: list[tuple[str, list[Any], Any]] = [
                   "VolumeOptions": {"Subpath": "app/data", "NoCopy": False}}]],
      [{"Type": "volume", "Source": "vol", "Target": "/d",
        "VolumeOptions": {"Subpath": "app/data"}}]),
+    # docker-py's Mount keywords, alone or mixed with Engine keys (issue #10).
+    ("mounts", [[{"source": "v", "target": "/t", "read_only": True}],
+                [types.Mount("/t", "v", read_only=True)],
+                [{"Source": "v", "Target": "/t", "ReadOnly": True}]],
+     [{"Type": "volume", "Source": "v", "Target": "/t", "ReadOnly": True}]),
+    ("mounts", [[{"type": "tmpfs", "target": "/t", "tmpfs_size": "50M"}],
+                [types.Mount("/t", None, type="tmpfs", tmpfs_size="50M")],
+                [{"Type": "tmpfs", "Target": "/t", "TmpfsOptions": {"size_bytes": 50 * MIB}}]],
+     [{"Type": "tmpfs", "Target": "/t", "TmpfsOptions": {"SizeBytes": 50 * MIB}}]),
+    ("mounts", [[types.Mount("/t", "v", no_copy=True, labels={"a": "b"},
+                             driver_config=types.DriverConfig("local", {"o": "x"}))],
+                [{"target": "/t", "source": "v", "no_copy": True, "labels": {"a": "b"},
+                  "driver_config": {"name": "local", "options": {"o": "x"}}}]],
+     [{"Type": "volume", "Source": "v", "Target": "/t",
+       "VolumeOptions": {"NoCopy": True, "Labels": {"a": "b"},
+                         "DriverConfig": {"Name": "local", "Options": {"o": "x"}}}}]),
+    ("mounts", [[types.Mount("/t", "/s", type="bind", propagation="rshared")],
+                [{"type": "bind", "source": "/s", "target": "/t", "propagation": "rshared"}]],
+     [{"Type": "bind", "Source": "/s", "Target": "/t",
+       "BindOptions": {"Propagation": "rshared"}}]),
+    ("resources", [{"cpu_limit": "0.5", "Limits": {"MemoryBytes": "64m"}},
+                   {"limits": {"nano_cpus": 500_000_000, "memory_bytes": 64 * MIB}}],
+     {"Limits": {"NanoCPUs": 500_000_000, "MemoryBytes": 64 * MIB}}),
+    ("privileges", [{"selinux_user": "u", "credentialspec_file": "f"},
+                    types.Privileges(selinux_user="u", credentialspec_file="f"),
+                    {"SELinuxContext": {"User": "u"}, "CredentialSpec": {"File": "f"}}],
+     {"CredentialSpec": {"File": "f"}, "SELinuxContext": {"User": "u"}}),
     ("secrets", [[types.SecretReference("sid", "db-pass")],
                  [{"secret_id": "sid", "secret_name": "db-pass"}],
                  [{"SecretID": "sid", "SecretName": "db-pass",
@@ -162,6 +189,9 @@ def test_normalising_is_idempotent(name: str, expected: Any) -> None:
         ("mounts", [{"Type": "bind", "Source": "/s", "Target": "/d",
                      "VolumeOptions": {"Subpath": "a"}}], "only applies to volume mounts"),
         ("secrets", [{"SecretName": "only-a-name"}], "needs both SecretID and SecretName"),
+        # the Engine's SecretReference has no Runtime (a ConfigReference has)
+        ("secrets", [{"SecretID": "i", "SecretName": "n", "Runtime": {}}],
+         "unknown key 'Runtime' in SecretReference"),
         ("stop_grace_period", "10 seconds", "is not a duration"),
         ("update_config", {"FailureAction": "explode"}, "FailureAction must be"),
         ("update_config", {"Order": "sideways"}, "Order must be"),
@@ -175,11 +205,86 @@ def test_normalising_is_idempotent(name: str, expected: Any) -> None:
         ("maxreplicas", True, "not a boolean"),
         ("oom_score_adj", 1001, "between -1000 and 1000"),
         ("oom_score_adj", "high", "must be an integer"),
+        # str.isdigit() is true for these, and int() refuses them (found by the fuzz test)
+        ("oom_score_adj", "\u00b9", "must be an integer"),
+        ("stop_grace_period", "\u00b2", "is not a duration"),
     ],
 )
 def test_bad_values_are_rejected(name: str, value: Any, problem: str) -> None:
     with pytest.raises(FieldValueError, match=problem):
         FIELDS_BY_NAME[name].normalise(value)
+
+
+# An unknown key at any depth: (input, value, where the message says it was found).
+UNKNOWN_AT_DEPTH = [
+    ("mounts", [{"Target": "/d", "Nope": 1}], "in Mount"),
+    ("mounts", [{"Target": "/d", "Source": "v", "VolumeOptions": {"Nope": 1}}],
+     "in Mount.VolumeOptions"),
+    ("mounts", [{"Target": "/d", "Source": "v",
+                 "VolumeOptions": {"DriverConfig": {"Name": "local", "Nope": 1}}}],
+     "in Mount.VolumeOptions.DriverConfig"),
+    ("mounts", [{"target": "/d", "type": "bind", "source": "/s",
+                 "bind_options": {"Nope": 1}}], "in Mount.BindOptions"),
+    ("privileges", {"SELinuxContext": {"Nope": 1}}, "in Privileges.SELinuxContext"),
+    ("privileges", {"CredentialSpec": {"Nope": 1}}, "in Privileges.CredentialSpec"),
+    ("resources", {"Limits": {"Nope": 1}}, "in Resources.Limits"),
+    ("resources", {"Reservations": {"GenericResources": [
+        {"DiscreteResourceSpec": {"Kind": "gpu", "Value": 1, "Nope": 1}}]}},
+     "in DiscreteResourceSpec"),
+    ("secrets", [{"SecretID": "i", "SecretName": "n", "File": {"Nope": 1}}],
+     "in SecretReference.File"),
+    ("configs", [{"ConfigID": "i", "ConfigName": "n", "File": {"Nope": 1}}],
+     "in ConfigReference.File"),
+    ("endpoint_spec", {"Ports": [{"TargetPort": 80, "Nope": 1}]}, "in PortConfig"),
+    ("healthcheck", {"Test": "true", "Nope": 1}, "in Healthcheck"),
+    ("restart_policy", {"Nope": 1}, "in RestartPolicy"),
+    ("update_config", {"Nope": 1}, "in UpdateConfig"),
+    ("rollback_config", {"Nope": 1}, "in UpdateConfig"),
+    ("dns_config", {"Nope": 1}, "in DNSConfig"),
+    ("ulimits", [{"Name": "nofile", "Soft": 1, "Hard": 1, "Nope": 1}], "in Ulimit"),
+    ("ulimits", {"nofile": {"soft": 1, "hard": 2, "Nope": 1}}, "in Ulimit"),
+    ("networks", [{"Target": "n", "Nope": 1}], "in NetworkAttachmentConfig"),
+    ("platforms", [{"OS": "linux", "Nope": 1}], "in Platform"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "where"), UNKNOWN_AT_DEPTH,
+                         ids=[w for _, _, w in UNKNOWN_AT_DEPTH])
+def test_an_unknown_key_is_refused_at_every_depth_naming_input_and_path(
+        name: str, value: Any, where: str) -> None:
+    from swarm_provider.core.check import normalise_inputs
+
+    failures = dict(normalise_inputs({"name": "web", "image": "busybox:1", name: value})[1])
+    row = FIELDS_BY_NAME[name]
+    assert failures[name].startswith(f"{name} ({row.engine_path}): "), failures
+    assert f"unknown key 'Nope' {where}; got \"Nope\"" in failures[name]
+
+
+@pytest.mark.parametrize(("value", "problem"), [
+    ({"Target": "/d", "Source": "v", "Type": "tmpfs", "TmpfsOptions": {"SizeBytes": "lots"}},
+     "TmpfsOptions.SizeBytes is not a size"),
+    ({"Target": "/d", "Source": "v", "VolumeOptions": {"NoCopy": "yes"}},
+     "VolumeOptions.NoCopy must be true or false"),
+    ({"Target": "/d", "Source": "/s", "Type": "bind", "no_copy": True},
+     "VolumeOptions only apply to volume mounts, not bind"),
+    ({"Target": "/d", "Source": "v", "TmpfsOptions": {"SizeBytes": 1}},
+     "TmpfsOptions only apply to tmpfs mounts, not volume"),
+    ({"target": "/d", "tmpfs_size": "1m", "TmpfsOptions": {"SizeBytes": "2m"}},
+     "Mount.TmpfsOptions.SizeBytes is given twice"),
+    ({"Target": "/d", "VolumeOptions": "x"}, "VolumeOptions must be a VolumeOptions mapping"),
+])
+def test_a_nested_value_is_refused_naming_its_path(value: Any, problem: str) -> None:
+    with pytest.raises(FieldValueError, match=problem):
+        n.mounts([value])
+
+
+def test_a_misspelt_nested_key_gets_the_closest_one_in_the_users_spelling() -> None:
+    with pytest.raises(FieldValueError) as caught:
+        n.mounts([{"target": "/d", "tmpfs_sise": "1m"}])
+    assert caught.value.hint == "did you mean 'tmpfs_size'?"
+    with pytest.raises(FieldValueError) as caught:
+        n.mounts([{"Target": "/d", "VolumeOptions": {"NoCoppy": True}}])
+    assert caught.value.hint == "did you mean 'NoCopy'?"
 
 
 def test_replicated_job_keeps_concurrency_docker_py_drops() -> None:

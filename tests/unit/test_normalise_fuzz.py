@@ -30,7 +30,9 @@ KEYS = st.sampled_from([
     "DriverOpts", "Nameservers", "Search", "Options", "SELinuxContext", "Disable",
     "CredentialSpec", "Config", "Subnet", "Gateway", "Driver", "Soft", "Hard", "Spread",
     "SpreadDescriptor", "Architecture", "OS", "GenericResources", "TmpfsOptions",
-    "VolumeOptions", "Labels", "x",
+    "VolumeOptions", "Labels", "BindOptions", "Propagation", "NoCopy", "DriverConfig",
+    "SizeBytes", "Subpath", "tmpfs_size", "no_copy", "cpu_limit", "filename", "uid",
+    "credentialspec_file", "selinux_user", "pool_configs", "aux_addresses", "x",
 ])
 SCALARS = st.one_of(
     st.none(), st.booleans(),

@@ -8,27 +8,17 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pulumi._types import resource_types
 
+from swarm_provider import types as types_module
 from swarm_provider.resources.service import SwarmService
-from swarm_provider.schema import normalise
-from swarm_provider.schema.normalise import container, service, task
 from swarm_provider.schema.service import FIELDS_BY_NAME
-from swarm_provider.types import (
-    NESTED_INPUTS,
-    CredentialSpec,
-    GenericResourceValue,
-    PortConfig,
-    ReplicatedJobMode,
-    ReplicatedMode,
-    ResourceSpec,
-    SELinuxContext,
-)
+from swarm_provider.schema.struct import Struct
+from swarm_provider.types import NESTED_INPUTS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -38,143 +28,74 @@ def canon(key: str) -> str:
     return key.lower().replace("_", "")
 
 
-# Values that take every branch of a normaliser (each form once), so that every set of
-# keys it accepts is seen.
-FULL_VALUES: dict[str, list[Any]] = {
-    "update_config": [{"parallelism": 1, "delay": "1s", "failure_action": "rollback",
-                       "monitor": "5s", "max_failure_ratio": 0.1, "order": "start-first"}],
-    "rollback_config": [{"Parallelism": 1}],
-    "restart_policy": [{"condition": "any", "delay": "1s", "max_attempts": 3, "window": "9s"}],
-    "resources": [{"cpu_limit": "0.5", "mem_limit": "64m", "cpu_reservation": "0.1",
-                   "mem_reservation": "32m", "generic_resources": {"gpu": 1}},
-                  {"Limits": {"NanoCPUs": 1, "MemoryBytes": "8m", "Pids": 9},
-                   "Reservations": {"NanoCPUs": 1, "MemoryBytes": "8m",
-                                    "GenericResources": {"gpu": 1}}}],
-    "healthcheck": [{"test": "true", "interval": "1s", "timeout": "1s", "retries": 1,
-                     "start_period": "1s"}],
-    "endpoint_spec": [{"Mode": "vip", "Ports": [{"TargetPort": 80, "PublishedPort": 81,
-                                                 "Protocol": "tcp", "PublishMode": "host",
-                                                 "Name": "web"}]}],
-    "mode": [{"mode": "replicated", "replicas": 2}, {"Replicated": {"Replicas": 2}},
-             {"ReplicatedJob": {"MaxConcurrent": 1, "TotalCompletions": 2}}],
-    "mounts": [[{"target": "/a", "source": "/srv", "type": "bind", "read_only": True,
-                 "consistency": "default", "propagation": "rprivate"}],
-               [{"Target": "/b", "Source": "v", "Type": "volume", "ReadOnly": True,
-                 "Consistency": "default", "VolumeOptions": {}}]],
-    "secrets": [[{"secret_id": "i", "secret_name": "n", "filename": "f", "uid": "0",
-                  "gid": "0", "mode": 0o400}],
-                [{"SecretID": "i", "SecretName": "n", "File": {"Name": "f"}}]],
-    "configs": [[{"config_id": "i", "config_name": "n", "filename": "f", "uid": "0",
-                  "gid": "0", "mode": 0o400}],
-                [{"ConfigID": "i", "ConfigName": "n", "Runtime": {}}]],
-    "dns_config": [{"nameservers": ["1.1.1.1"], "search": ["a"], "options": ["ndots:1"]}],
-    "privileges": [{"credentialspec_file": "f", "credentialspec_registry": None,
-                    "selinux_disable": None, "selinux_user": "u", "selinux_role": "r",
-                    "selinux_type": "t", "selinux_level": "l"},
-                   {"CredentialSpec": {"Config": "c"}, "SELinuxContext": {"User": "u"}}],
-    "ulimits": [[{"Name": "nofile", "Soft": 1, "Hard": 2}]],
-    "preferences": [[{"Spread": {"SpreadDescriptor": "node.labels.zone"}}]],
-    "networks": [[{"Target": "n", "Aliases": ["a"], "DriverOpts": {"k": "v"}}]],
-    "platforms": [[{"Architecture": "amd64", "OS": "linux"}]],
-}
+# The TypedDict of each declared structure: by its Engine name, but for these.
+TYPE_NAMES = {"Limits": "ResourceSpec", "Reservations": "ResourceSpec",
+              "NetworkAttachmentConfig": "NetworkAttachment", "File": "FileTarget",
+              "GenericResource": "GenericResourceValue", "Replicated": "ReplicatedMode",
+              "ReplicatedJob": "ReplicatedJobMode", "Global": "EmptyMode",
+              "GlobalJob": "EmptyMode"}
 
-# Keys a TypedDict holds although no only_keys() call lists them: read another way.
+# Rows read by a function of their own, with no Struct: the keys it knows.
 READ_OTHERWISE: dict[str, set[str]] = {
-    # mode: the Engine kinds are the dict's single key, looked up in a table.
-    "mode": {"Replicated", "Global", "ReplicatedJob", "GlobalJob"},
-    # Mount: the Engine form's snake spellings and the nested option blocks.
-    "mounts": {"bind_options", "volume_options", "tmpfs_options"},
-    # preferences: the strategy key is matched by name ("spread"), no key list.
-    "preferences": {"Spread", "spread"},
-    # platforms: read with pick(), no key list.
-    "platforms": {"Architecture", "OS", "architecture", "os"},
-    # privileges: the Engine blocks in snake case.
-    "privileges": {"credential_spec", "selinux_context"},
-    # references: the File block in snake case.
-    "secrets": {"file"},
-    "configs": {"file", "runtime"},
+    # preferences: the strategy key is matched by name ("spread").
+    "preferences": {"Spread"},
 }
 
-# Keys the normaliser accepts that the type leaves out on purpose.
-LEFT_OUT: dict[str, set[str]] = {
-    "secrets": {"runtime"},  # accepted, meaningless for a secret: the Engine has none
-}
 
-# Nested blocks recorded under their own label, checked against their own TypedDict.
-NESTED_BLOCKS = {"Limits": ResourceSpec, "Reservations": ResourceSpec,
-                 "Replicated mode": ReplicatedMode, "ReplicatedJob mode": ReplicatedJobMode,
-                 "port": PortConfig, "CredentialSpec": CredentialSpec,
-                 "SELinuxContext": SELinuxContext,
-                 "DiscreteResourceSpec": GenericResourceValue,
-                 "NamedResourceSpec": GenericResourceValue}
+def declared_structs() -> list[Struct]:
+    found: list[Struct] = []
+    for row in FIELDS_BY_NAME.values():
+        for struct in row.struct.walk() if row.struct else []:
+            if all(struct is not seen for seen in found):
+                found.append(struct)
+    return found
 
 
-def accepted_keys(monkeypatch: pytest.MonkeyPatch, field: str) -> dict[str, set[str]]:
-    """label -> keys, from every only_keys() call the field's normaliser makes."""
-    seen: dict[str, set[str]] = defaultdict(set)
-    for module in (service, task, container):
-        original = module.only_keys
+def typed_dict(struct: Struct) -> Any:
+    return getattr(types_module, TYPE_NAMES.get(struct.name, struct.name))
 
-        def recording(source: Any, allowed: set[str], what: str, *rest: Any,
-                      _original: Any = original, **kw: Any) -> Any:
-            seen[what].update(allowed)
-            return _original(source, allowed, what, *rest, **kw)
 
-        monkeypatch.setattr(module, "only_keys", recording)
-    for value in FULL_VALUES[field]:
-        FIELDS_BY_NAME[field].normalise(value)
-    monkeypatch.undo()
-    return seen
+@pytest.mark.parametrize("struct", declared_structs(), ids=lambda s: s.name)
+def test_typed_dict_holds_exactly_the_keys_the_struct_accepts(struct: Struct) -> None:
+    """A user's type checker accepts exactly the keys the provider reads (in any of the
+    spellings it reads); Limits and Reservations share ResourceSpec."""
+    sharing = [s for s in declared_structs() if typed_dict(s) is typed_dict(struct)]
+    accepted = set().union(*(s.accepted() for s in sharing))
+    declared = set(typed_dict(struct).__annotations__)
+    assert {canon(k) for k in declared} == {canon(k) for k in accepted}, struct.name
 
 
 @pytest.mark.parametrize("field", sorted(NESTED_INPUTS))
-def test_typed_dict_holds_exactly_the_keys_the_normaliser_accepts(
-    monkeypatch: pytest.MonkeyPatch, field: str
-) -> None:
+def test_every_nested_row_has_the_typed_dict_of_its_struct(field: str) -> None:
+    row = FIELDS_BY_NAME[field]
     typed = NESTED_INPUTS[field]
-    seen = accepted_keys(monkeypatch, field)
-    nested = {label: keys for label, keys in seen.items() if label in NESTED_BLOCKS}
-    top = set().union(*(keys for label, keys in seen.items() if label not in NESTED_BLOCKS))
-    declared = set(typed.__annotations__)
-    expected = {canon(k) for k in top | READ_OTHERWISE.get(field, set())}
-    expected -= LEFT_OUT.get(field, set())
-    assert {canon(k) for k in declared} == expected, field
-    by_type: dict[type, set[str]] = defaultdict(set)  # Limits and Reservations share one
-    for label, keys in nested.items():
-        by_type[NESTED_BLOCKS[label]].update(keys)
-    for block, keys in by_type.items():
-        assert {canon(k) for k in block.__annotations__} == {canon(k) for k in keys}, block
+    if row.struct is None:
+        assert {canon(k) for k in typed.__annotations__} == \
+            {canon(k) for k in READ_OTHERWISE[field]}, field
+    else:
+        assert typed is typed_dict(row.struct), field
 
 
 @pytest.mark.parametrize("field", sorted(NESTED_INPUTS))
 def test_every_engine_key_has_its_snake_case_twin(field: str) -> None:
     """Users write either spelling; a dict literal must type-check in both."""
     declared = set(NESTED_INPUTS[field].__annotations__)
-    engine_case = {k for k in declared if k[0].isupper()} - READ_OTHERWISE.get("mode", set())
+    engine_case = {k for k in declared if k[0].isupper()} - READ_OTHERWISE.get(field, set())
+    engine_case -= {"Global"}  # "global" is a Python keyword: a TypedDict class can't hold it
     missing = [k for k in engine_case
                if not any(canon(k) == canon(s) and s.islower() for s in declared)]
-    if field in ("mode", "preferences", "platforms"):
-        missing = [k for k in missing if k not in READ_OTHERWISE[field]]
     assert missing == [], (field, missing)
 
 
 def test_nested_rows_are_exactly_the_typed_ones() -> None:
-    """Every field-table row whose normaliser reads a mapping has its TypedDict, and
+    """Every field-table row whose value is (or holds) a mapping has its TypedDict, and
     SwarmService's annotation of that input names it."""
     mapping_rows = {name for name, row in FIELDS_BY_NAME.items()
-                    if row.normalise in _MAPPING_NORMALISERS}
+                    if row.struct is not None or name in READ_OTHERWISE}
     assert set(NESTED_INPUTS) == mapping_rows
     annotations = inspect.signature(SwarmService.__init__).parameters
     for field, typed in NESTED_INPUTS.items():
         assert typed.__name__ in str(annotations[field].annotation), field
-
-
-_MAPPING_NORMALISERS = {
-    normalise.update_config, normalise.restart_policy, normalise.resources,
-    normalise.healthcheck, normalise.endpoint_spec, normalise.mode, normalise.mounts,
-    normalise.secrets, normalise.configs, normalise.dns_config, normalise.privileges,
-    normalise.ulimits, normalise.preferences, normalise.networks, normalise.platforms,
-}
 
 
 def test_runtime_output_annotations_stay_loose() -> None:

@@ -27,6 +27,13 @@ from .base import (
     tristate,
 )
 from .container import (
+    CONFIG_REFERENCE,
+    DNS_CONFIG,
+    HEALTHCHECK,
+    MOUNT,
+    PRIVILEGES,
+    SECRET_REFERENCE,
+    ULIMIT,
     configs,
     dns_config,
     healthcheck,
@@ -38,6 +45,8 @@ from .container import (
     ulimits,
 )
 from .objects import (
+    DRIVER,
+    IPAM_CONFIG,
     file_data,
     ipam,
     named_driver,
@@ -47,6 +56,9 @@ from .objects import (
     templating_driver,
 )
 from .service import (
+    ENDPOINT_SPEC,
+    SERVICE_MODE,
+    UPDATE_CONFIG,
     endpoint_order_free,
     endpoint_spec,
     mode,
@@ -54,6 +66,10 @@ from .service import (
     update_config,
 )
 from .task import (
+    NETWORK_ATTACHMENT,
+    PLATFORM,
+    RESOURCES,
+    RESTART_POLICY,
     log_driver_name,
     networks,
     networks_order_free,
@@ -64,6 +80,22 @@ from .task import (
 )
 
 __all__ = [
+    "CONFIG_REFERENCE",
+    "DNS_CONFIG",
+    "DRIVER",
+    "ENDPOINT_SPEC",
+    "HEALTHCHECK",
+    "IPAM_CONFIG",
+    "MOUNT",
+    "NETWORK_ATTACHMENT",
+    "PLATFORM",
+    "PRIVILEGES",
+    "RESOURCES",
+    "RESTART_POLICY",
+    "SECRET_REFERENCE",
+    "SERVICE_MODE",
+    "ULIMIT",
+    "UPDATE_CONFIG",
     "Normaliser",
     "boolean",
     "command",

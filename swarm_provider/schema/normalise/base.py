@@ -9,6 +9,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ...errors import FieldValueError
+from ..struct import as_mapping as as_mapping  # re-exported: every normaliser uses it
+from ..struct import in_users_spelling, squash
+from ..struct import part as part
 from ..units import as_int, duration_ns, duration_text
 
 Normaliser = Callable[[Any], Any]
@@ -26,12 +29,6 @@ def as_list(value: Any, what: str) -> list[Any]:
     return list(value)
 
 
-def as_mapping(value: Any, what: str = "a mapping") -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise FieldValueError(f"must be {what}")
-    return value
-
-
 def pick(source: Mapping[str, Any], *names: str) -> Any:
     """Read a key in Engine case or docker-py keyword case (``Target`` / ``target``)."""
     lowered = {str(key).lower().replace("_", ""): val for key, val in source.items()}
@@ -42,29 +39,14 @@ def pick(source: Mapping[str, Any], *names: str) -> Any:
     return None
 
 
-def _squash(name: str) -> str:
-    return name.lower().replace("_", "")
-
-
-def snake_case(name: str) -> str:
-    """``MaxFailureRatio`` -> ``max_failure_ratio`` (docker-py's keyword spelling)."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
-
-
-def in_users_spelling(name: str, like: str) -> str:
-    """``name`` spelled as the user spells keys: snake_case when ``like`` is lower case
-    (a docker-py style dict), the Engine's CamelCase otherwise."""
-    return snake_case(name) if like == like.lower() else name
-
-
 def only_keys(source: Mapping[str, Any], allowed: set[str], what: str) -> None:
     """Refuse unknown keys, suggesting the closest known one in the user's spelling."""
-    known = {_squash(name): name for name in allowed}
-    unknown = sorted(str(k) for k in source if _squash(str(k)) not in known)
+    known = {squash(name): name for name in allowed}
+    unknown = sorted(str(k) for k in source if squash(str(k)) not in known)
     if not unknown:
         return
     key = unknown[0]
-    close = difflib.get_close_matches(_squash(key), list(known), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(squash(key), list(known), n=1, cutoff=0.6)
     spelled = sorted({in_users_spelling(name, key) for name in allowed})
     hint = (f"did you mean {in_users_spelling(known[close[0]], key)!r}?" if close
             else f"known: {spelled}")
@@ -94,16 +76,6 @@ def strict_bool(value: Any, what: str) -> bool:
     return value
 
 
-def part(key: str, convert: Callable[[Any], Any], value: Any) -> Any:
-    """``convert(value)`` for the sub-key ``key`` of a structure; a failure names the key
-    and quotes only that part (``Interval is not a duration; got "bad"``)."""
-    try:
-        return convert(value)
-    except FieldValueError as exc:
-        shown = exc.shown(value)
-        raise FieldValueError(f"{key} {exc.problem}", exc.hint, value=shown) from None
-
-
 def as_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -126,9 +98,6 @@ def drop_defaults(source: dict[str, Any], defaults: Mapping[str, Any]) -> dict[s
     return {k: v for k, v in source.items() if v is not None and defaults.get(k, object()) != v}
 
 
-def _or_none(value: Any) -> Any:
-    return value if value not in (None, "", [], {}) else None
-
 
 # --- scalars -------------------------------------------------------------------------
 
@@ -139,7 +108,7 @@ def text(value: Any) -> str | None:
         return None
     if isinstance(value, (Mapping, list, tuple, set)):
         raise FieldValueError("must be a string")
-    return _or_none(as_text(value))
+    return as_text(value) or None
 
 
 def flag(value: Any) -> bool | None:
@@ -178,6 +147,17 @@ def seconds(problem: str, minimum: float = 0, above: bool = False,
                 below is not None and number >= below) or number != number:
             raise FieldValueError(problem, hint)
         return number
+    return normalise
+
+
+def one_of(choices: set[str]) -> Normaliser:
+    """A choice from ``choices``; "" is the engine's zero value: unset."""
+    def normalise(value: Any) -> str | None:
+        if value == "":
+            return None
+        if not isinstance(value, str) or value not in choices:
+            raise FieldValueError(f"must be one of {sorted(choices)}", value=value)
+        return value
     return normalise
 
 
@@ -306,8 +286,21 @@ def _host_word(value: Any, what: str) -> str:
     return word
 
 
+def at_least(minimum: int) -> Normaliser:
+    """A whole number of at least ``minimum`` (a structure's count: Retries, Replicas)."""
+    def normalise(value: Any) -> int:
+        number = as_int(value)
+        if number < minimum:
+            raise FieldValueError(f"must be at least {minimum}", value=value)
+        return number
+    return normalise
+
+
+count = at_least(0)
+
+
 def count_at_least(value: Any, what: str, minimum: int = 0) -> int:
-    number = part(what, as_int, value)
+    number: int = part(what, as_int, value)
     if number < minimum:
         raise FieldValueError(f"{what} must be at least {minimum}", value=value)
     return number

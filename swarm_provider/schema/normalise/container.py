@@ -8,19 +8,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...errors import FieldValueError
+from ..struct import Key, Struct
 from ..units import as_int, byte_count, duration_ns, duration_text
 from .base import (
     Normaliser,
     as_list,
     as_mapping,
     as_text,
-    count_at_least,
+    count,
     flag,
     is_list,
     item_text,
-    only_keys,
-    part,
-    pick,
     prune,
     strict_bool,
     string_map,
@@ -54,48 +52,86 @@ def absolute_path(value: Any, what: str) -> str:
     return path
 
 
+def _health_test(test: Any) -> list[str]:
+    """A string runs in a shell (``CMD-SHELL``); a list starts NONE, CMD or CMD-SHELL."""
+    if isinstance(test, str):
+        test = ["CMD-SHELL", test]
+    elif not is_list(test):
+        raise FieldValueError("must be a string or a list", value=test)
+    items = [item_text(t) for t in test]
+    if items and items[0] not in ("NONE", "CMD", "CMD-SHELL"):
+        raise FieldValueError("must start with NONE, CMD or CMD-SHELL, or be a string",
+                              value=items[0])
+    return items
+
+
+def _probe_duration(value: Any) -> str | None:
+    """A healthcheck duration: at least 1 ms; 0 inherits from the image (as unset)."""
+    nanoseconds = duration_ns(value)
+    if 0 < nanoseconds < 1_000_000:
+        raise FieldValueError("must be at least 1ms (or 0 to inherit)",
+                              'durations without a unit are nanoseconds: write "5s"',
+                              value=value)
+    return duration_text(nanoseconds) if nanoseconds else None
+
+
+HEALTHCHECK = Struct("Healthcheck", (
+    Key("Test", _health_test, doc="A string runs in a shell; a list starts NONE, CMD or "
+                                  "CMD-SHELL."),
+    Key("Interval", _probe_duration, doc="Time between checks (at least 1ms)."),
+    Key("Timeout", _probe_duration, doc="Time one check may take."),
+    Key("Retries", count, doc="Failures in a row that make the task unhealthy."),
+    Key("StartPeriod", _probe_duration, doc="Start-up time during which failures don't count."),
+))
+
+
 def healthcheck(value: Any) -> dict[str, Any] | None:
     """Healthcheck: a string test runs in a shell (``CMD-SHELL``), durations in ns or "5s"."""
     if value is None:
         return None
-    source = as_mapping(value, "a Healthcheck or mapping")
-    only_keys(
-        source, {"Test", "Interval", "Timeout", "Retries", "StartPeriod"}, "healthcheck"
-    )
-    test = pick(source, "Test")
-    if isinstance(test, str):
-        test = ["CMD-SHELL", test]
-    elif test is not None and not is_list(test):
-        raise FieldValueError("Test must be a string or a list", value=test)
-    out: dict[str, Any] = {"Test": [part("Test", item_text, t) for t in (test or [])]}
-    if out["Test"] and out["Test"][0] not in ("NONE", "CMD", "CMD-SHELL"):
-        raise FieldValueError("Test must start with NONE, CMD or CMD-SHELL, or be a string",
-                              value=out["Test"][0])
-    for key in ("Interval", "Timeout", "StartPeriod"):
-        raw = pick(source, key)
-        if raw is not None:
-            nanoseconds = part(key, duration_ns, raw)
-            if 0 < nanoseconds < 1_000_000:
-                raise FieldValueError(f"{key} must be at least 1ms (or 0 to inherit)",
-                                      'durations without a unit are nanoseconds: write "5s"',
-                                      value=raw)
-            if nanoseconds:  # 0 inherits from the image, as unset (the engine omits it)
-                out[key] = duration_text(nanoseconds)
-    retries = pick(source, "Retries")
-    if retries is not None:
-        out["Retries"] = count_at_least(retries, "Retries")
+    out = HEALTHCHECK.read(value)
+    out["Test"] = out["Test"] or []
     return prune(out) or None
+
+
+def _strings(value: Any) -> list[str]:
+    return [item_text(v) for v in as_list(value, "strings")]
+
+
+DNS_CONFIG = Struct("DNSConfig", (
+    Key("Nameservers", _strings, doc="Resolver addresses."),
+    Key("Search", _strings, doc="Search domains."),
+    Key("Options", _strings, doc='Resolver options, e.g. "ndots:2".'),
+))
 
 
 def dns_config(value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
-    source = as_mapping(value, "a DNSConfig or mapping")
-    only_keys(source, {"Nameservers", "Search", "Options"}, "DNS config")
-    keys = ("Nameservers", "Search", "Options")
-    out = {key: [part(key, item_text, v) for v in as_list(pick(source, key) or [], f"{key}")]
-           for key in keys}
-    return prune(out) or None
+    return prune(DNS_CONFIG.read(value)) or None
+
+
+CREDENTIAL_SPEC = Struct("CredentialSpec", (
+    Key("Config", item_text, doc="A Swarm config holding the credential spec."),
+    Key("File", item_text, flat="credentialspec_file", doc="A file holding it."),
+    Key("Registry", item_text, flat="credentialspec_registry",
+        doc="A registry value holding it."),
+), doc="Windows credential spec: one of Config, File, Registry.")
+
+SELINUX_CONTEXT = Struct("SELinuxContext", (
+    Key("Disable", lambda v: strict_bool(v, "Disable"), flat="selinux_disable",
+        doc="Disable SELinux labelling."),
+    Key("User", item_text, flat="selinux_user"),
+    Key("Role", item_text, flat="selinux_role"),
+    Key("Type", item_text, flat="selinux_type"),
+    Key("Level", item_text, flat="selinux_level"),
+))
+
+PRIVILEGES = Struct("Privileges", (
+    Key("CredentialSpec", struct=CREDENTIAL_SPEC),
+    Key("SELinuxContext", struct=SELINUX_CONTEXT),
+    Key("NoNewPrivileges", flag, doc="API 1.44+; false reads as unset."),
+))
 
 
 def privileges(value: Any) -> dict[str, Any] | None:
@@ -103,43 +139,7 @@ def privileges(value: Any) -> dict[str, Any] | None:
     and engines from 25.0 on add ``"NoNewPrivileges": false``."""
     if value is None:
         return None
-    source = as_mapping(value, "a Privileges object or mapping")
-    keywords = {
-        "credentialspec_file", "credentialspec_registry", "selinux_disable", "selinux_user",
-        "selinux_role", "selinux_type", "selinux_level",
-    }
-    if any(str(k).lower() in keywords for k in source):
-        only_keys(source, keywords, "privileges")
-        source = {
-            "CredentialSpec": {
-                "File": pick(source, "credentialspec_file"),
-                "Registry": pick(source, "credentialspec_registry"),
-            },
-            "SELinuxContext": {
-                "Disable": pick(source, "selinux_disable"),
-                "User": pick(source, "selinux_user"),
-                "Role": pick(source, "selinux_role"),
-                "Type": pick(source, "selinux_type"),
-                "Level": pick(source, "selinux_level"),
-            },
-        }
-    only_keys(source, {"CredentialSpec", "SELinuxContext", "NoNewPrivileges"}, "privileges")
-    credential = as_mapping(pick(source, "CredentialSpec") or {}, "a CredentialSpec mapping")
-    only_keys(credential, {"Config", "File", "Registry"}, "CredentialSpec")
-    selinux = as_mapping(pick(source, "SELinuxContext") or {}, "a SELinuxContext mapping")
-    only_keys(selinux, {"Disable", "User", "Role", "Type", "Level"}, "SELinuxContext")
-    out = {
-        "CredentialSpec": {k: part(k, _optional_text, pick(credential, k))
-                           for k in ("Config", "File", "Registry")},
-        "SELinuxContext": {
-            "Disable": strict_bool(pick(selinux, "Disable"), "SELinuxContext.Disable"),
-            **{k: part(k, _optional_text, pick(selinux, k))
-               for k in ("User", "Role", "Type", "Level")},
-        },
-        # API 1.44+; engines from 25.0 on store it as a plain bool: false reads as unset.
-        "NoNewPrivileges": flag(pick(source, "NoNewPrivileges")),
-    }
-    pruned = prune(out)
+    pruned = prune(PRIVILEGES.read(value))
     if len(pruned.get("CredentialSpec", {})) > 1:
         raise FieldValueError("CredentialSpec takes one of Config, File, Registry")
     return pruned or None
@@ -173,81 +173,82 @@ def mounts_order_free(canonical: list[dict[str, Any]] | None) -> list[dict[str, 
     return None if canonical is None else sorted(canonical, key=lambda m: m["Target"])
 
 
+def _optional_flag(what: str) -> Normaliser:
+    return lambda value: strict_bool(value, what) or None
+
+
+BIND_OPTIONS = Struct("BindOptions", (
+    Key("Propagation", item_text, flat="propagation",
+        doc="rprivate (default), private, rshared, shared, rslave or slave."),
+    Key("NonRecursive", _optional_flag("BindOptions.NonRecursive"),
+        doc="Don't bind-mount the mounts below the source."),
+    Key("CreateMountpoint", _optional_flag("BindOptions.CreateMountpoint"),
+        doc="Create the source path on the host if missing (API 1.42+)."),
+    Key("ReadOnlyNonRecursive", _optional_flag("BindOptions.ReadOnlyNonRecursive"),
+        doc="With ReadOnly: leave the mounts below the source writable (API 1.44+)."),
+    Key("ReadOnlyForceRecursive", _optional_flag("BindOptions.ReadOnlyForceRecursive"),
+        doc="With ReadOnly: make the mounts below read-only too, or fail (API 1.44+)."),
+), doc="Bind mounts only.")
+
+DRIVER_CONFIG = Struct("DriverConfig", (
+    Key("Name", item_text, doc="Volume driver, e.g. local."),
+    Key("Options", string_map, doc="Driver options."),
+))
+
+VOLUME_OPTIONS = Struct("VolumeOptions", (
+    Key("NoCopy", _optional_flag("VolumeOptions.NoCopy"), flat="no_copy",
+        doc="Don't copy the image's files into a new volume."),
+    Key("Labels", string_map, flat="labels", doc="Labels of a volume the mount creates."),
+    Key("DriverConfig", flat="driver_config", struct=DRIVER_CONFIG),
+    Key("Subpath", as_text, flat="subpath",
+        doc="A folder inside a named volume, mounted instead of its root (API 1.45+)."),
+), doc="Volume mounts only.")
+
+TMPFS_OPTIONS = Struct("TmpfsOptions", (
+    Key("SizeBytes", byte_count, flat="tmpfs_size", doc='Size, e.g. "64m".'),
+    Key("Mode", file_mode, flat="tmpfs_mode", doc="Permission bits, e.g. 0o1777."),
+), doc="tmpfs mounts only.")
+
+MOUNT = Struct("Mount", (
+    Key("Target", doc="Absolute path in the container."),
+    Key("Source", _optional_text, doc="Host path (bind) or volume name (volume)."),
+    Key("Type", doc="bind, volume (default), tmpfs or npipe."),
+    Key("ReadOnly", _optional_flag("ReadOnly"), doc="Mount read-only."),
+    Key("Consistency", _optional_text, doc="default, consistent, cached or delegated."),
+    Key("BindOptions", struct=BIND_OPTIONS),
+    Key("VolumeOptions", struct=VOLUME_OPTIONS),
+    Key("TmpfsOptions", struct=TMPFS_OPTIONS),
+), doc='docker.types.Mount, its keywords, or the Engine dict; "source:target[:ro|rw]" too.')
+
+
 def _mount(item: Any) -> dict[str, Any]:
     if isinstance(item, str):
         return _mount_string(item)
-    source = as_mapping(item, "a mount string or Mount")
-    known = {
-        "Target", "Source", "Type", "ReadOnly", "Consistency", "BindOptions", "VolumeOptions",
-        "TmpfsOptions",
-    }
-    keywords = {
-        "propagation", "no_copy", "labels", "driver_config", "tmpfs_size", "tmpfs_mode",
-        "read_only", "subpath",
-    }
-    if any(str(k).lower() in keywords for k in source):  # Mount(...) keyword form
-        only_keys(source, {"target", "source", "type", "consistency"} | keywords, "mount")
-        driver = pick(source, "driver_config")
-        source = {
-            "Target": pick(source, "target"),
-            "Source": pick(source, "source"),
-            "Type": pick(source, "type"),
-            "ReadOnly": pick(source, "read_only"),
-            "Consistency": pick(source, "consistency"),
-            "BindOptions": {"Propagation": pick(source, "propagation")},
-            "VolumeOptions": {
-                "NoCopy": pick(source, "no_copy"),
-                "Labels": pick(source, "labels"),
-                "DriverConfig": driver,
-                "Subpath": pick(source, "subpath"),
-            },
-            "TmpfsOptions": {
-                "SizeBytes": pick(source, "tmpfs_size"),
-                "Mode": pick(source, "tmpfs_mode"),
-            },
-        }
-    only_keys(source, known, "mount")
-    target = pick(source, "Target")
-    if not target:
+    mount = MOUNT.read(as_mapping(item, "a mount string or Mount"))
+    if not mount["Target"]:
         raise FieldValueError("every mount needs a Target")
-    mount_type = pick(source, "Type") or "volume"
+    mount_type = mount["Type"] or "volume"
     if mount_type not in _MOUNT_TYPES:
         raise FieldValueError(f"mount Type must be one of {sorted(_MOUNT_TYPES)}")
-    volume = dict(as_mapping(pick(source, "VolumeOptions") or {}))
-    driver = pick(volume, "DriverConfig")
-    if isinstance(driver, Mapping):
-        driver = {"Name": pick(driver, "Name"), "Options": string_map(pick(driver, "Options"))}
-    tmpfs = dict(as_mapping(pick(source, "TmpfsOptions") or {}))
-    size = pick(tmpfs, "SizeBytes")
-    mode_bits = pick(tmpfs, "Mode")
-    consistency = pick(source, "Consistency")
+    volume = mount["VolumeOptions"] or {}
     entry = {
+        **mount,
         "Type": mount_type,
-        "Source": _optional_text(pick(source, "Source")),
-        "Target": absolute_path(target, "mount Target"),
-        "ReadOnly": strict_bool(pick(source, "ReadOnly"), "ReadOnly"),
-        "Consistency": None if consistency == "default" else _optional_text(consistency),
-        "BindOptions": dict(as_mapping(pick(source, "BindOptions") or {}, "a mapping")),
-        "VolumeOptions": {
-            "NoCopy": strict_bool(pick(volume, "NoCopy"), "VolumeOptions.NoCopy"),
-            "Labels": string_map(pick(volume, "Labels")),
-            "DriverConfig": driver,
-            "Subpath": _subpath(pick(volume, "Subpath"), mount_type, pick(source, "Source")),
-        },
-        "TmpfsOptions": {
-            "SizeBytes": None if size is None else part("TmpfsOptions.SizeBytes", byte_count,
-                                                        size),
-            "Mode": None if mode_bits is None else part("TmpfsOptions.Mode", file_mode,
-                                                        mode_bits),
-        },
+        "Target": absolute_path(mount["Target"], "mount Target"),
+        "Consistency": None if mount["Consistency"] == "default" else mount["Consistency"],
+        "VolumeOptions": {**volume, "Subpath": _subpath(volume.get("Subpath"), mount_type,
+                                                        mount["Source"])},
     }
-    if mount_type != "bind" and prune(entry["BindOptions"]):
-        raise FieldValueError(f"BindOptions only apply to bind mounts, not {mount_type}")
+    for options, kind in (("BindOptions", "bind"), ("VolumeOptions", "volume"),
+                          ("TmpfsOptions", "tmpfs")):
+        if mount_type != kind and prune(entry[options]):
+            raise FieldValueError(f"{options} only apply to {kind} mounts, not {mount_type}")
     if mount_type == "tmpfs" and entry["Source"]:
         raise FieldValueError("tmpfs mounts take no Source")
     if mount_type == "bind" and not entry["Source"]:
         raise FieldValueError("bind mounts need an absolute Source path")
-    return prune(entry)
+    pruned: dict[str, Any] = prune(entry)
+    return pruned
 
 
 def _subpath(value: Any, mount_type: str, source: Any) -> str | None:
@@ -305,90 +306,99 @@ def oom_score_adj(value: Any) -> int | None:
     return adjust or None
 
 
-def _file_reference(kind: str) -> Normaliser:
-    """Secret/config references: complete (id and exact name), file defaults filled in."""
-    id_key, name_key = f"{kind}ID", f"{kind}Name"
+FILE_TARGET = Struct("File", (
+    Key("Name", as_text, flat="filename",
+        doc="File name under /run/secrets or /, default the object's name."),
+    Key("UID", as_text, flat="uid", doc='Owner, default "0".'),
+    Key("GID", as_text, flat="gid", doc='Group, default "0".'),
+    Key("Mode", file_mode, flat="mode", doc="Permission bits, default 0o444."),
+), doc="Where a secret or config appears in the container.")
 
+
+def _reference_struct(kind: str) -> Struct:
+    keys = [Key(f"{kind}ID", as_text, doc=f"The {kind.lower()}'s engine id."),
+            Key(f"{kind}Name", as_text, doc="Its exact (versioned) engine name."),
+            Key("File", struct=FILE_TARGET)]
+    if kind == "Config":
+        keys.append(Key("Runtime", lambda v: dict(as_mapping(v)),
+                        doc="Instead of File: a credential spec's config (Windows)."))
+    return Struct(f"{kind}Reference", tuple(keys),
+                  doc=f"Swarm{kind}.reference(...), docker.types.{kind}Reference or its "
+                      "keywords; id and name are both required.")
+
+
+SECRET_REFERENCE = _reference_struct("Secret")
+CONFIG_REFERENCE = _reference_struct("Config")
+
+
+def _reference(struct: Struct, kind: str, item: Any) -> dict[str, Any]:
+    """One complete reference: id and exact name, and the file with its defaults."""
+    id_key, name_key = f"{kind}ID", f"{kind}Name"
+    source = struct.read(as_mapping(item, f"a {struct.name} or mapping"))
+    if not source[id_key] or not source[name_key]:
+        raise FieldValueError(
+            f"a {kind.lower()} reference needs both {id_key} and {name_key}",
+            f"the engine rejects incomplete references; use the Swarm{kind} resource's "
+            f"reference helper or docker.types.{struct.name}")
+    entry: dict[str, Any] = {id_key: source[id_key], name_key: source[name_key]}
+    if source.get("Runtime") is not None and source["File"] is None:
+        entry["Runtime"] = source["Runtime"]
+        return entry
+    file = source["File"] or {}
+    entry["File"] = {"Name": file.get("Name") or source[name_key],
+                     "UID": file.get("UID") or "0", "GID": file.get("GID") or "0",
+                     "Mode": file.get("Mode") or "0o444"}
+    return entry
+
+
+def _file_reference(struct: Struct, kind: str) -> Normaliser:
+    """Secret/config references: complete (id and exact name), file defaults filled in."""
     def normalise(value: Any) -> list[dict[str, Any]] | None:
         if value is None:
             return None
-        out = []
-        for item in as_list(value, f"{kind.lower()} references"):
-            source = as_mapping(item, f"a {kind}Reference or mapping")
-            lower = kind.lower()
-            keywords = {f"{lower}_id", f"{lower}_name", "filename", "uid", "gid", "mode"}
-            if any(str(k).lower() in keywords for k in source):
-                only_keys(source, keywords, f"{kind.lower()} reference")
-                source = {
-                    id_key: pick(source, f"{kind}_id"),
-                    name_key: pick(source, f"{kind}_name"),
-                    "File": {
-                        "Name": pick(source, "filename"),
-                        "UID": pick(source, "uid"),
-                        "GID": pick(source, "gid"),
-                        "Mode": pick(source, "mode"),
-                    },
-                }
-            only_keys(source, {id_key, name_key, "File", "Runtime"}, f"{kind.lower()} reference")
-            ref_id, ref_name = pick(source, id_key), pick(source, name_key)
-            if not ref_id or not ref_name:
-                raise FieldValueError(
-                    f"a {kind.lower()} reference needs both {id_key} and {name_key}",
-                    f"the engine rejects incomplete references; use the Swarm{kind} resource's "
-                    "reference helper or docker.types." + f"{kind}Reference",
-                )
-            entry: dict[str, Any] = {id_key: as_text(ref_id), name_key: as_text(ref_name)}
-            runtime = pick(source, "Runtime")
-            if runtime is not None and kind == "Config" and pick(source, "File") is None:
-                entry["Runtime"] = dict(as_mapping(runtime))
-            else:
-                file = as_mapping(pick(source, "File") or {}, "a File mapping")
-                mode_bits = pick(file, "Mode")
-                entry["File"] = {
-                    "Name": as_text(pick(file, "Name") or ref_name),
-                    "UID": as_text(pick(file, "UID") or "0"),
-                    "GID": as_text(pick(file, "GID") or "0"),
-                    "Mode": "0o444" if mode_bits is None else part("File.Mode", file_mode,
-                                                                    mode_bits),
-                }
-            out.append(entry)
-        return sorted(out, key=lambda r: (r.get("File", {}).get("Name", ""), r[name_key])) or None
-
+        out = [_reference(struct, kind, item)
+               for item in as_list(value, f"{kind.lower()} references")]
+        return sorted(out, key=lambda r: (r.get("File", {}).get("Name", ""),
+                                          r[f"{kind}Name"])) or None
     return normalise
 
 
-secrets = _file_reference("Secret")
-configs = _file_reference("Config")
+secrets = _file_reference(SECRET_REFERENCE, "Secret")
+configs = _file_reference(CONFIG_REFERENCE, "Config")
+
+ULIMIT = Struct("Ulimit", (
+    Key("Name", lambda v: item_text(v, "a ulimit name"), doc="e.g. nofile."),
+    Key("Soft", as_int, doc="The soft limit."),
+    Key("Hard", as_int, doc="The hard limit (at least the soft one)."),
+), doc='{"nofile": 1024}, {"nofile": [soft, hard]} or [{Name, Soft, Hard}].')
+
+
+def _ulimit_items(value: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The map form, ``{name: n | [soft, hard] | {Soft, Hard}}``, as list items."""
+    items = []
+    for name, limit in value.items():
+        if isinstance(limit, Mapping):
+            items.append({**limit, "Name": name})
+            continue
+        if is_list(limit) and len(limit) != 2:
+            raise FieldValueError(f"ulimit {name}: a list is [soft, hard]", value=limit)
+        soft, hard = limit if is_list(limit) else (limit, limit)
+        items.append({"Name": name, "Soft": soft, "Hard": hard})
+    return items
 
 
 def ulimits(value: Any) -> list[dict[str, Any]] | None:
     """Ulimits (Engine API 1.41, not in docker-py): ``{name: n | [soft, hard]}`` or a list."""
     if value is None:
         return None
-    items: list[Any]
-    if isinstance(value, Mapping):
-        items = []
-        for name, limit in value.items():
-            if isinstance(limit, Mapping):
-                soft, hard = pick(limit, "Soft"), pick(limit, "Hard")
-            elif is_list(limit):
-                if len(limit) != 2:
-                    raise FieldValueError(f"ulimit {name}: a list is [soft, hard]", value=limit)
-                soft, hard = limit
-            else:
-                soft = hard = limit
-            items.append({"Name": name, "Soft": soft, "Hard": hard})
-    else:
-        items = as_list(value, "ulimits")
+    items = _ulimit_items(value) if isinstance(value, Mapping) else as_list(value, "ulimits")
     out = []
     for item in items:
-        source = as_mapping(item, "a ulimit mapping")
-        only_keys(source, {"Name", "Soft", "Hard"}, "ulimit")
-        name, soft, hard = pick(source, "Name"), pick(source, "Soft"), pick(source, "Hard")
-        if not name or soft is None or hard is None:
+        limit = ULIMIT.read(as_mapping(item, "a ulimit mapping"))
+        if not limit["Name"] or limit["Soft"] is None or limit["Hard"] is None:
             raise FieldValueError("every ulimit needs Name, Soft and Hard")
-        soft_i, hard_i = part("Soft", as_int, soft), part("Hard", as_int, hard)
-        if soft_i > hard_i:
-            raise FieldValueError(f"ulimit {name}: soft {soft_i} exceeds hard {hard_i}")
-        out.append({"Name": item_text(name, "a ulimit name"), "Soft": soft_i, "Hard": hard_i})
+        if limit["Soft"] > limit["Hard"]:
+            raise FieldValueError(
+                f"ulimit {limit['Name']}: soft {limit['Soft']} exceeds hard {limit['Hard']}")
+        out.append(limit)
     return sorted(out, key=lambda u: u["Name"]) or None

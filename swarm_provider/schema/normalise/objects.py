@@ -7,7 +7,8 @@ import re
 from typing import Any
 
 from ...errors import FieldValueError
-from .base import as_list, as_mapping, item_text, only_keys, part, pick, prune, string_map, text
+from ..struct import Key, Struct
+from .base import as_list, as_mapping, item_text, prune, string_map, text
 
 _NETWORK_SCOPES = {"local", "global", "swarm"}
 _OBJECT_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
@@ -45,32 +46,15 @@ def ipam(value: Any) -> dict[str, Any] | None:
     """
     if value is None:
         return None
-    source = as_mapping(value, "an IPAMConfig or mapping")
-    if any(str(k).lower() == "pool_configs" for k in source):
-        only_keys(source, {"driver", "pool_configs", "options"}, "IPAM config")
-        source = {"Driver": pick(source, "driver"), "Config": pick(source, "pool_configs"),
-                  "Options": pick(source, "options")}
-    only_keys(source, {"Driver", "Config", "Options"}, "IPAM config")
-    driver = pick(source, "Driver")
-    out = {
-        "Driver": None if driver == "default" else driver,
-        "Config": sorted((_ipam_pool(p) for p in as_list(pick(source, "Config") or [], "pools")),
-                         key=lambda p: (p.get("Subnet", ""), p.get("IPRange", ""))),
-        "Options": string_map(pick(source, "Options")),
-    }
-    return prune(out) or None
+    read = IPAM_CONFIG.read(value)
+    read["Driver"] = None if read["Driver"] == "default" else read["Driver"]
+    return prune(read) or None
 
 
-def _ipam_pool(item: Any) -> dict[str, Any]:
-    source = as_mapping(item, "an IPAMPool or mapping")
-    if any(str(k).lower() == "aux_addresses" for k in source):
-        source = {**source, "AuxiliaryAddresses": pick(source, "aux_addresses")}
-        source = {k: v for k, v in source.items() if str(k).lower() != "aux_addresses"}
-    only_keys(source, {"Subnet", "IPRange", "Gateway", "AuxiliaryAddresses"}, "IPAM pool")
-    pool = {key: pick(source, key) for key in ("Subnet", "IPRange", "Gateway")}
-    checks = {"Subnet": _cidr, "IPRange": _cidr, "Gateway": _address}
-    return prune({**{k: v and part(k, checks[k], v) for k, v in pool.items()},
-                   "AuxiliaryAddresses": string_map(pick(source, "AuxiliaryAddresses"))})
+def _ipam_pools(value: Any) -> list[dict[str, Any]]:
+    pools = [prune(IPAM_POOL.read(as_mapping(item, "an IPAMPool or mapping")))
+             for item in as_list(value, "pools")]
+    return sorted(pools, key=lambda p: (p.get("Subnet", ""), p.get("IPRange", "")))
 
 
 def _cidr(value: Any) -> str:
@@ -91,6 +75,26 @@ def _address(value: Any) -> str:
     return text_value
 
 
+IPAM_POOL = Struct("IPAMPool", (
+    Key("Subnet", lambda v: _cidr(v) if v else None, doc="e.g. 10.1.0.0/24."),
+    Key("IPRange", lambda v: _cidr(v) if v else None, doc="Addresses given out, a CIDR."),
+    Key("Gateway", lambda v: _address(v) if v else None, doc="The gateway address."),
+    Key("AuxiliaryAddresses", string_map, keyword="aux_addresses",
+        doc="{name: address} the driver must not give out."),
+), doc="docker.types.IPAMPool or its keywords.")
+
+IPAM_CONFIG = Struct("IPAMConfig", (
+    Key("Driver", text, doc="IPAM driver; default folds away."),
+    Key("Config", _ipam_pools, keyword="pool_configs", items=IPAM_POOL, doc="The pools."),
+    Key("Options", string_map, doc="Driver options."),
+), doc="docker.types.IPAMConfig or its keywords.")
+
+DRIVER = Struct("Driver", (
+    Key("Name", text, doc="The driver's name."),
+    Key("Options", string_map, doc="Its options."),
+), doc='A driver by name: "golang", {"Name": ..., "Options": {...}} or DriverConfig.')
+
+
 def named_driver(value: Any) -> dict[str, Any] | None:
     """A driver by name with options: a secret ``Driver`` (``docker.types.DriverConfig``) or
     a ``Templating`` driver. Accepts ``"golang"``, ``{"name": ..., "options": {...}}``."""
@@ -98,15 +102,14 @@ def named_driver(value: Any) -> dict[str, Any] | None:
         return None
     if isinstance(value, str):
         value = {"Name": value}
-    source = as_mapping(value, "a driver name or {Name, Options} mapping")
-    only_keys(source, {"Name", "Options"}, "driver")
-    name = text(pick(source, "Name"))
-    options = string_map(pick(source, "Options"))
+    read = DRIVER.read(as_mapping(value, "a driver name or {Name, Options} mapping"))
+    name, options = read["Name"], read["Options"]
     if name is None:
         if options:
             raise FieldValueError("a driver with Options needs a Name")
         return None
-    return prune({"Name": name, "Options": options})
+    driver: dict[str, Any] = prune({"Name": name, "Options": options})
+    return driver
 
 
 def templating_driver(value: Any) -> dict[str, Any] | None:

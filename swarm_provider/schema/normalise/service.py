@@ -6,26 +6,38 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...errors import FieldValueError
+from ..struct import Key, Struct
 from ..units import as_int, duration_ns, duration_text
 from .base import (
     as_list,
     as_mapping,
     as_text,
-    count_at_least,
+    at_least,
+    count,
     drop_defaults,
     is_list,
     item_text,
-    only_keys,
-    part,
-    pick,
+    one_of,
 )
 
-_MODE_KINDS = {
-    "replicated": "Replicated",
-    "global": "Global",
-    "replicatedjob": "ReplicatedJob",
-    "globaljob": "GlobalJob",
+MODE_KINDS: dict[str, Struct] = {
+    "Replicated": Struct("Replicated", (
+        Key("Replicas", count, doc="Tasks to run; unset is 1."),)),
+    "Global": Struct("Global", (), doc="One task on every node the placement allows."),
+    "ReplicatedJob": Struct("ReplicatedJob", (
+        Key("MaxConcurrent", at_least(1), doc="Tasks run at once; unset is 1."),
+        Key("TotalCompletions", at_least(1), doc="Tasks to complete; unset is MaxConcurrent."),
+    )),
+    "GlobalJob": Struct("GlobalJob", (), doc="One task to completion on every node."),
 }
+
+SERVICE_MODE = Struct("ServiceMode", (
+    Key("Mode", as_text, doc="replicated, global, replicated-job or global-job "
+                             "(docker.types.ServiceMode's keywords)."),
+    Key("Replicas", doc="With Mode: the replicas, or a job's total completions."),
+    Key("Concurrency", doc="With Mode replicated-job: tasks run at once."),
+    *(Key(kind, struct=struct) for kind, struct in MODE_KINDS.items()),
+), doc='A string, {"mode": ..., "replicas": n, "concurrency": c}, or one Engine kind.')
 
 
 def mode(value: Any) -> dict[str, Any]:
@@ -36,52 +48,52 @@ def mode(value: Any) -> dict[str, Any]:
     """
     if value is None:
         return {"Replicated": {"Replicas": 1}}
-    if isinstance(value, str):
-        value = {"mode": value}
-    source = as_mapping(value, "a mode string or mapping")
-    if pick(source, "mode") is not None:
-        only_keys(source, {"mode", "replicas", "concurrency"}, "mode")
-        kind_name = as_text(pick(source, "mode"))
-        body: dict[str, Any] = {}
-        kind = _MODE_KINDS.get(kind_name.lower().replace("-", "").replace("_", ""))
-        if kind is None:
-            raise FieldValueError(
-                f"unknown mode {kind_name!r}", "replicated, global, replicated-job, global-job"
-            )
-        replicas, concurrency = pick(source, "replicas"), pick(source, "concurrency")
-        if kind == "Replicated" and replicas is not None:
-            body["Replicas"] = replicas
-        if kind == "ReplicatedJob":
-            body = {"MaxConcurrent": concurrency, "TotalCompletions": replicas}
-        elif concurrency is not None or (replicas is not None and kind != "Replicated"):
-            raise FieldValueError(f"{kind} mode takes no replicas/concurrency")
-        source = {kind: body}
-    if len(source) != 1:
-        raise FieldValueError("must name exactly one mode")
-    (raw_kind, raw_body), = source.items()
-    kind = _MODE_KINDS.get(str(raw_kind).lower())
+    read = SERVICE_MODE.read({"mode": value} if isinstance(value, str) else value)
+    if read["Mode"] is not None:
+        return _mode_from_keywords(read)
+    kinds = [kind for kind in MODE_KINDS if kind in _given(value)]
+    if len(kinds) != 1:
+        raise FieldValueError("must name exactly one mode",
+                              "Replicated, Global, ReplicatedJob, GlobalJob")
+    return {kinds[0]: _mode_body(kinds[0], read[kinds[0]] or {})}
+
+
+def _given(value: Mapping[str, Any]) -> set[str]:
+    """The mode kinds a mapping names, in any spelling."""
+    spelled = {str(key).lower().replace("_", "") for key in value}
+    return {kind for kind in MODE_KINDS if kind.lower() in spelled}
+
+
+def _mode_from_keywords(read: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"mode": "replicated-job", "replicas": 4, "concurrency": 2}`` (docker-py's
+    ServiceMode keywords) in Engine form; ServiceMode itself drops the concurrency."""
+    if any(read[kind] is not None for kind in MODE_KINDS):
+        raise FieldValueError("must name exactly one mode", "Mode or an Engine kind, not both")
+    wanted = read["Mode"].lower().replace("-", "").replace("_", "")
+    kind = next((k for k in MODE_KINDS if k.lower() == wanted), None)
     if kind is None:
         raise FieldValueError(
-            f"unknown mode {raw_kind!r}", "Replicated, Global, ReplicatedJob, GlobalJob"
+            f"unknown mode {read['Mode']!r}", "replicated, global, replicated-job, global-job"
         )
-    body = dict(as_mapping(raw_body or {}, "a mapping"))
-    if kind == "Replicated":
-        only_keys(body, {"Replicas"}, "Replicated mode")
-        replicas = pick(body, "Replicas")
-        count = 1 if replicas is None else count_at_least(replicas, "Replicas")
-        return {kind: {"Replicas": count}}
+    replicas, concurrency = read["Replicas"], read["Concurrency"]
     if kind == "ReplicatedJob":
-        only_keys(body, {"MaxConcurrent", "TotalCompletions"}, "ReplicatedJob mode")
-        concurrent = pick(body, "MaxConcurrent")
-        concurrent = 1 if concurrent is None else count_at_least(concurrent, "MaxConcurrent", 1)
-        total = pick(body, "TotalCompletions")
-        total = concurrent if total is None else count_at_least(total, "TotalCompletions", 1)
-        return {kind: {"MaxConcurrent": concurrent, "TotalCompletions": total}}
-    if body:
-        raise FieldValueError(f"{kind} mode takes no settings")
-    return {kind: {}}
+        body = {"MaxConcurrent": concurrency, "TotalCompletions": replicas}
+    elif concurrency is not None or (replicas is not None and kind != "Replicated"):
+        raise FieldValueError(f"{kind} mode takes no replicas/concurrency")
+    else:
+        body = {"Replicas": replicas} if replicas is not None else {}
+    return {kind: _mode_body(kind, MODE_KINDS[kind].read(body))}
 
 
+def _mode_body(kind: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings of one mode kind (already read), with the engine's defaults."""
+    if kind == "Replicated":
+        return {"Replicas": 1 if body.get("Replicas") is None else body["Replicas"]}
+    if kind == "ReplicatedJob":
+        concurrent = body.get("MaxConcurrent") or 1
+        return {"MaxConcurrent": concurrent,
+                "TotalCompletions": body.get("TotalCompletions") or concurrent}
+    return {}
 
 
 def mode_kind(canonical_mode: Mapping[str, Any] | None) -> str:
@@ -101,6 +113,23 @@ _FAILURE_ACTIONS = {"pause", "continue", "rollback"}
 _ORDERS = {"stop-first", "start-first"}
 
 
+def _ratio(value: Any) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise FieldValueError("must be a number from 0 to 1", value=value)
+    return int(value) if float(value).is_integer() else value
+
+
+UPDATE_CONFIG = Struct("UpdateConfig", (
+    Key("Parallelism", count, doc="Tasks updated at once (0 = all)."),
+    Key("Delay", lambda v: duration_text(duration_ns(v)), doc="Time between batches."),
+    Key("FailureAction", one_of(_FAILURE_ACTIONS), doc="pause (default), continue, rollback."),
+    Key("Monitor", lambda v: duration_text(duration_ns(v)),
+        doc="Time a task is watched for failure after its update (0 = 5s)."),
+    Key("MaxFailureRatio", _ratio, doc="Share of failed tasks tolerated, 0 to 1."),
+    Key("Order", one_of(_ORDERS), doc="stop-first (default) or start-first."),
+), doc="docker.types.UpdateConfig, its keywords or the Engine dict (durations: ns or \"5s\").")
+
+
 def update_config(value: Any) -> dict[str, Any] | None:
     """UpdateConfig/RollbackConfig; engine zero values (``""`` action -> pause) fold away.
 
@@ -109,34 +138,23 @@ def update_config(value: Any) -> dict[str, Any] | None:
     """
     if value is None:
         return None
-    source = as_mapping(value, "an UpdateConfig or mapping")
-    only_keys(source, set(_UPDATE_DEFAULTS), "update config")
-    out: dict[str, Any] = {}
-    parallelism = pick(source, "Parallelism")
-    if parallelism is not None:
-        out["Parallelism"] = count_at_least(parallelism, "Parallelism")
-    for key in ("Delay", "Monitor"):
-        raw = pick(source, key)
-        if raw is not None:
-            out[key] = duration_text(part(key, duration_ns, raw))
-    action = pick(source, "FailureAction")
-    if action not in (None, ""):
-        if action not in _FAILURE_ACTIONS:
-            raise FieldValueError(f"FailureAction must be one of {sorted(_FAILURE_ACTIONS)}",
-                                  value=action)
-        out["FailureAction"] = action
-    ratio = pick(source, "MaxFailureRatio")
-    if ratio is not None:
-        if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 <= ratio <= 1:
-            raise FieldValueError("MaxFailureRatio must be a number from 0 to 1", value=ratio)
-        out["MaxFailureRatio"] = int(ratio) if float(ratio).is_integer() else ratio
-    order = pick(source, "Order")
-    if order not in (None, ""):
-        if order not in _ORDERS:
-            raise FieldValueError(f"Order must be one of {sorted(_ORDERS)}", value=order)
-        out["Order"] = order
-    return drop_defaults(out, _UPDATE_DEFAULTS)
+    return drop_defaults(UPDATE_CONFIG.read(value), _UPDATE_DEFAULTS)
 
+
+PORT_CONFIG = Struct("PortConfig", (
+    Key("Name", item_text, doc="A name for the port."),
+    Key("Protocol", doc="tcp (default), udp or sctp."),
+    Key("TargetPort", doc="The port in the container (required)."),
+    Key("PublishedPort", doc="The port on the nodes; unset, the engine picks one."),
+    Key("PublishMode", doc="ingress (default, the routing mesh) or host."),
+))
+
+
+ENDPOINT_SPEC = Struct("EndpointSpec", (
+    Key("Mode", doc="vip (default) or dnsrr."),
+    Key("Ports", items=PORT_CONFIG,
+        doc="PortConfig list, or {published: target | (target, proto, mode)}."),
+), doc="docker.types.EndpointSpec or its dict.")
 
 def endpoint_spec(value: Any) -> dict[str, Any] | None:
     """EndpointSpec: mode vip/dnsrr and ports (``{published: target}``, tuples or PortConfigs).
@@ -145,12 +163,11 @@ def endpoint_spec(value: Any) -> dict[str, Any] | None:
     deploy`` sorts by published port; comparison is order-free: ``endpoint_order_free``)."""
     if value is None:
         return None
-    source = as_mapping(value, "an EndpointSpec or mapping")
-    only_keys(source, {"Mode", "Ports"}, "endpoint spec")
-    endpoint_mode = pick(source, "Mode") or "vip"
+    source = ENDPOINT_SPEC.read(value)
+    endpoint_mode = source["Mode"] or "vip"
     if endpoint_mode not in ("vip", "dnsrr"):
         raise FieldValueError("endpoint Mode must be vip or dnsrr", value=endpoint_mode)
-    ports = [_port(p) for p in _port_items(pick(source, "Ports"))]
+    ports = [_port(p) for p in _port_items(source["Ports"])]
     published = [(p["PublishedPort"], p["Protocol"]) for p in ports if "PublishedPort" in p]
     clash = next((pair for pair in published if published.count(pair) > 1), None)
     if clash:
@@ -195,22 +212,18 @@ def _port_items(ports: Any) -> list[Any]:
 
 
 def _port(item: Any) -> dict[str, Any]:
-    source = as_mapping(item, "a port config mapping")
-    only_keys(source, {"Name", "Protocol", "TargetPort", "PublishedPort", "PublishMode"}, "port")
-    target = pick(source, "TargetPort")
-    if target is None:
+    source = PORT_CONFIG.read(as_mapping(item, "a port config mapping"))
+    if source["TargetPort"] is None:
         raise FieldValueError("every port needs TargetPort")
     port: dict[str, Any] = {
-        "Protocol": pick(source, "Protocol") or "tcp",
-        "TargetPort": _port_number(target),
-        "PublishMode": pick(source, "PublishMode") or "ingress",
+        "Protocol": source["Protocol"] or "tcp",
+        "TargetPort": _port_number(source["TargetPort"]),
+        "PublishMode": source["PublishMode"] or "ingress",
     }
-    published = pick(source, "PublishedPort")
-    if published not in (None, 0, "0"):
-        port["PublishedPort"] = _port_number(published)
-    name = pick(source, "Name")
-    if name:
-        port["Name"] = item_text(name)
+    if source["PublishedPort"] not in (None, 0, "0"):
+        port["PublishedPort"] = _port_number(source["PublishedPort"])
+    if source["Name"]:
+        port["Name"] = source["Name"]
     if port["Protocol"] not in ("tcp", "udp", "sctp"):
         raise FieldValueError("port Protocol must be tcp, udp or sctp", value=port["Protocol"])
     if port["PublishMode"] not in ("ingress", "host"):

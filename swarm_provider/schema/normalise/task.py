@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...errors import FieldValueError
+from ..struct import Key, Struct
 from ..units import as_int, byte_count, duration_ns, duration_text, nano_cpus
 from .base import (
     as_list,
@@ -13,8 +14,7 @@ from .base import (
     count_at_least,
     is_list,
     item_text,
-    only_keys,
-    part,
+    one_of,
     pick,
     prune,
     strict_string_map,
@@ -22,49 +22,60 @@ from .base import (
 )
 
 
+def _limits(engine_keys: str, flat: tuple[str, str]) -> tuple[Key, ...]:
+    return (Key("NanoCPUs", nano_cpus, flat=flat[0],
+                doc=f'CPUs {engine_keys}: NanoCPUs (1e9 = 1 CPU) or "0.5".'),
+            Key("MemoryBytes", byte_count, flat=flat[1],
+                doc=f'Memory {engine_keys}: bytes or "64m".'))
+
+
+LIMITS = Struct("Limits", (
+    *_limits("limit", ("cpu_limit", "mem_limit")),
+    Key("Pids", as_int, doc="Process limit (the pids_limit input)."),
+))
+
+RESERVATIONS = Struct("Reservations", (
+    *_limits("reserved", ("cpu_reservation", "mem_reservation")),
+    Key("GenericResources", lambda v: _generic_resources(v) or None,
+        flat="generic_resources",
+        doc="{kind: count} (discrete) or {kind: name}, or the Engine list."),
+))
+
+RESOURCES = Struct("Resources", (
+    Key("Limits", struct=LIMITS),
+    Key("Reservations", struct=RESERVATIONS),
+), doc="docker.types.Resources, its keywords, or the Engine dict.")
+
+
 def resources(value: Any) -> dict[str, Any] | None:
     """Resources: ``docker.types.Resources``, Engine dicts, or its constructor keywords."""
     if value is None:
         return None
-    source = dict(as_mapping(value, "a Resources object or mapping"))
-    keywords = {"cpu_limit", "mem_limit", "cpu_reservation", "mem_reservation", "generic_resources"}
-    if any(str(k).lower() in keywords for k in source):
-        only_keys(source, keywords, "resources")
-        source = {
-            "Limits": {
-                "NanoCPUs": pick(source, "cpu_limit"),
-                "MemoryBytes": pick(source, "mem_limit"),
-            },
-            "Reservations": {
-                "NanoCPUs": pick(source, "cpu_reservation"),
-                "MemoryBytes": pick(source, "mem_reservation"),
-                "GenericResources": pick(source, "generic_resources"),
-            },
-        }
-    only_keys(source, {"Limits", "Reservations"}, "resources")
-    out: dict[str, Any] = {}
-    for key in ("Limits", "Reservations"):
-        block_in = as_mapping(pick(source, key) or {}, f"a {key} mapping")
-        allowed = {"NanoCPUs", "MemoryBytes", "Pids", "GenericResources"}
-        only_keys(block_in, allowed if key == "Reservations" else allowed - {"GenericResources"},
-                  key)
-        block: dict[str, Any] = {}
-        cpus = pick(block_in, "NanoCPUs")
-        if cpus is not None:
-            block["NanoCPUs"] = part(f"{key}.NanoCPUs", nano_cpus, cpus)
-        memory = pick(block_in, "MemoryBytes")
-        if memory is not None:
-            block["MemoryBytes"] = part(f"{key}.MemoryBytes", byte_count, memory)
-        pids = pick(block_in, "Pids")
-        if pids is not None:
-            block["Pids"] = part(f"{key}.Pids", as_int, pids)
-        generic = _generic_resources(pick(block_in, "GenericResources"))
-        if generic:
-            block["GenericResources"] = generic
-        block = {k: v for k, v in block.items() if v}
-        if block:
-            out[key] = block
-    return out or None
+    read = RESOURCES.read(value)
+    out = {part_name: {k: v for k, v in (block or {}).items() if v}
+           for part_name, block in read.items()}
+    return {k: v for k, v in out.items() if v} or None
+
+
+GENERIC_RESOURCE = Struct("GenericResource", (
+    Key("Kind", item_text, doc="The resource's kind, e.g. gpu."),
+    Key("Value", doc="A count (DiscreteResourceSpec) or a name (NamedResourceSpec)."),
+))
+
+
+def _generic_item(item: Any) -> dict[str, Any]:
+    entry = as_mapping(item, "a generic resource mapping")
+    if len(entry) != 1:
+        raise FieldValueError("a generic resource is {DiscreteResourceSpec: ...} or "
+                              "{NamedResourceSpec: ...}", value=item)
+    (spec_kind, body), = entry.items()
+    if spec_kind not in ("DiscreteResourceSpec", "NamedResourceSpec"):
+        raise FieldValueError(f"unknown generic resource {spec_kind!r}", value=spec_kind)
+    read = GENERIC_RESOURCE.read(as_mapping(body, "a {Kind, Value} mapping"), spec_kind)
+    if read["Kind"] is None or read["Value"] is None:
+        raise FieldValueError(f"{spec_kind} needs Kind and Value", value=item)
+    convert = as_int if spec_kind == "DiscreteResourceSpec" else item_text
+    return {spec_kind: {"Kind": read["Kind"], "Value": convert(read["Value"])}}
 
 
 def _generic_resources(value: Any) -> list[dict[str, Any]]:
@@ -77,26 +88,24 @@ def _generic_resources(value: Any) -> list[dict[str, Any]]:
             else {"NamedResourceSpec": {"Kind": k, "Value": v}}
             for k, v in value.items()
         ]
-    out = []
-    for item in as_list(value, "generic resources"):
-        entry = as_mapping(item, "a generic resource mapping")
-        if len(entry) != 1:
-            raise FieldValueError("a generic resource is {DiscreteResourceSpec: ...} or "
-                                  "{NamedResourceSpec: ...}", value=item)
-        (spec_kind, body), = entry.items()
-        if spec_kind not in ("DiscreteResourceSpec", "NamedResourceSpec"):
-            raise FieldValueError(f"unknown generic resource {spec_kind!r}", value=spec_kind)
-        body = as_mapping(body, "a {Kind, Value} mapping")
-        only_keys(body, {"Kind", "Value"}, spec_kind)
-        if body.get("Kind") is None or body.get("Value") is None:
-            raise FieldValueError(f"{spec_kind} needs Kind and Value", value=item)
-        convert = as_int if spec_kind == "DiscreteResourceSpec" else item_text
-        out.append({spec_kind: {"Kind": item_text(body["Kind"]),
-                                "Value": convert(body["Value"])}})
-    return sorted(out, key=repr)
+    return sorted((_generic_item(item) for item in as_list(value, "generic resources")),
+                  key=repr)
 
 
 _CONDITIONS = {"none", "on-failure", "any"}
+
+
+def _duration(value: Any) -> str:
+    return duration_text(duration_ns(value))
+
+
+RESTART_POLICY = Struct("RestartPolicy", (
+    Key("Condition", one_of(_CONDITIONS), doc="none, on-failure or any (the default)."),
+    Key("Delay", _duration, doc="Time between restarts; unset is 5s, 0 is kept."),
+    Key("MaxAttempts", lambda v: count_at_least(v, "MaxAttempts") or None,
+        doc="Restarts before giving up (0 = no limit)."),
+    Key("Window", _duration, doc="Time over which restarts are counted."),
+), doc="docker.types.RestartPolicy, its keywords or the Engine dict.")
 
 
 def restart_policy(value: Any) -> dict[str, Any] | None:
@@ -108,21 +117,9 @@ def restart_policy(value: Any) -> dict[str, Any] | None:
     """
     if value is None:
         return None
-    source = as_mapping(value, "a RestartPolicy or mapping")
-    only_keys(source, {"Condition", "Delay", "MaxAttempts", "Window"}, "restart policy")
-    condition = pick(source, "Condition") or "any"
-    if condition not in _CONDITIONS:
-        raise FieldValueError(f"Condition must be one of {sorted(_CONDITIONS)}",
-                              value=condition)
-    out: dict[str, Any] = {"Condition": condition}
-    for key in ("Delay", "Window"):
-        raw = pick(source, key)
-        if raw is not None:
-            out[key] = duration_text(part(key, duration_ns, raw))
-    attempts = pick(source, "MaxAttempts")
-    if attempts:
-        out["MaxAttempts"] = count_at_least(attempts, "MaxAttempts")
-    return out
+    read = RESTART_POLICY.read(value)
+    out = {k: v for k, v in read.items() if v is not None}
+    return {**out, "Condition": read["Condition"] or "any"}
 
 
 def preferences(value: Any) -> list[dict[str, Any]] | None:
@@ -152,6 +149,12 @@ def preferences(value: Any) -> list[dict[str, Any]] | None:
     return out or None
 
 
+PLATFORM = Struct("Platform", (
+    Key("Architecture", item_text, doc="e.g. amd64, arm64."),
+    Key("OS", item_text, doc="e.g. linux."),
+), doc='(architecture, os) tuples, "os/arch" strings or the Engine dict.')
+
+
 def platforms(value: Any) -> list[dict[str, str]] | None:
     """Platforms: ``(arch, os)`` tuples as docker-py, ``"os/arch"`` strings or Engine dicts."""
     if value is None:
@@ -167,14 +170,21 @@ def platforms(value: Any) -> list[dict[str, str]] | None:
             arch, os_name = item
             entry = {"Architecture": item_text(arch), "OS": item_text(os_name)}
         else:
-            source = as_mapping(item, "a platform")
-            only_keys(source, {"Architecture", "OS"}, "platform")
-            entry = {
-                "Architecture": item_text(pick(source, "Architecture") or ""),
-                "OS": item_text(pick(source, "OS") or ""),
-            }
+            entry = PLATFORM.read(as_mapping(item, "a platform"))
         out.append(prune(entry))
     return sorted(out, key=lambda p: (p.get("OS", ""), p.get("Architecture", ""))) or None
+
+
+def _aliases(value: Any) -> list[str]:
+    return [item_text(a) for a in as_list([value] if isinstance(value, str) else value,
+                                          "alias strings")]
+
+
+NETWORK_ATTACHMENT = Struct("NetworkAttachmentConfig", (
+    Key("Target", item_text, doc="Network name or id."),
+    Key("Aliases", _aliases, doc="Extra DNS names of the service on this network."),
+    Key("DriverOpts", strict_string_map, keyword="options", doc="Driver options."),
+), doc="A network name or id, or docker.types.NetworkAttachmentConfig (or its dict).")
 
 
 def networks(value: Any) -> list[dict[str, Any]] | None:
@@ -188,21 +198,10 @@ def networks(value: Any) -> list[dict[str, Any]] | None:
     for item in as_list(value, "networks"):
         if isinstance(item, str):
             item = {"Target": item}
-        source = as_mapping(item, "a network name or NetworkAttachmentConfig")
-        only_keys(source, {"Target", "Aliases", "DriverOpts", "Options"}, "network")
-        target = pick(source, "Target")
-        if not target:
+        entry = NETWORK_ATTACHMENT.read(
+            as_mapping(item, "a network name or NetworkAttachmentConfig"))
+        if not entry["Target"]:
             raise FieldValueError("every network needs a Target (name or id)")
-        aliases = pick(source, "Aliases") or []
-        if isinstance(aliases, str):
-            aliases = [aliases]
-        entry = {
-            "Target": item_text(target),
-            "Aliases": [part("Aliases", item_text, a)
-                        for a in as_list(aliases, "alias strings")],
-            "DriverOpts": part("DriverOpts", strict_string_map,
-                               pick(source, "DriverOpts", "Options")),
-        }
         out.append(prune(entry))
     return out or None
 
