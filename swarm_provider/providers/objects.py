@@ -23,7 +23,6 @@ from pulumi.dynamic import CreateResult
 from pulumi.runtime.rpc import contains_unknowns
 
 from ..api import engine
-from ..core.check import Failures
 from ..core.diff import diff_fields
 from ..core.objects import (
     engine_name,
@@ -34,6 +33,7 @@ from ..core.objects import (
     network_fields,
     network_outputs,
 )
+from ..core.rules import Failures
 from ..core.spec import build_spec
 from ..errors import EngineError, InUse, field_message
 from ..schema.objects import CONFIG, DELETE_TIMEOUT, NETWORK, NETWORK_FIELDS, SECRET, FileKind

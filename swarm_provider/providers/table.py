@@ -32,9 +32,10 @@ from pulumi.dynamic import (
 )
 
 from ..api import classify, engine
-from ..core.check import Failures, check_table
+from ..core.check import check_table
 from ..core.diff import diff_table
 from ..core.outputs import option_values, options_only_update
+from ..core.rules import Failures
 from ..errors import EngineError, NameConflict, TransientEngineError, ValidationError, object_label
 from ..schema.service import OWNER_LABEL
 from ..schema.table import Rows, Table
