@@ -28,6 +28,14 @@ import pytest
 from swarm_provider.converge import removal
 from swarm_provider.providers.service import ServiceProvider
 
+from .timing import Timing
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Slowest tests first and a time per module (tests/integration/timing.py)."""
+    if not config.pluginmanager.has_plugin("swarm-provider-timing"):
+        config.pluginmanager.register(Timing(config), "swarm-provider-timing")
+
 
 @pytest.fixture(scope="session")
 def docker_client() -> docker.DockerClient:

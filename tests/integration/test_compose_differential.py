@@ -12,6 +12,11 @@ The ORDER of published ports, of mounts and of network aliases is compared too: 
 engine stores these lists as sent, and ComposeStack sends the CLI's order (ports by
 published port alone, mounts as in the file, aliases as in the file then the service
 name); SwarmService keeps the order it is given and compares them as multisets.
+
+Most corpus services run ``sh -c "trap 'exit 0' TERM; sleep 3600 & wait"``, not a bare
+``sleep``: PID 1 without a handler ignores SIGTERM, so each removal would sit out the 10-s
+stop grace period (minimal.yml keeps the bare form, override.yml the commands its unit
+test checks).
 """
 
 from __future__ import annotations

@@ -32,7 +32,8 @@ from swarm_provider import SwarmService
 cfg = pulumi.Config()
 for index in range(int(cfg.require("count"))):
     SwarmService(f"{cfg.require('prefix')}{index}", image=cfg.require("image"),
-                 command=["sleep", "600"], env={"MODE": cfg.get("mode") or "one"})
+                 command=["sleep", "600"], env={"MODE": cfg.get("mode") or "one"},
+                 init=True, stop_grace_period="1s")  # `sleep` alone ignores SIGTERM: 10 s
 """
 
 

@@ -74,6 +74,10 @@ def test_stored_base_shapes_equal_docker_stack_deploys(
 
 INIT = {"init": True, "stop_grace_period": "1s", "command": ["sleep", "600"],
         "mode": {"mode": "replicated", "replicas": 2}}
+QUICK_UPDATE = {"update_config": {"Parallelism": 0, "Monitor": "1s"}}
+"""Both replicas at once and a 1-s monitor window: what is tested here is the spec the
+removal leaves, not the rollout (the default, one task after the other with a 5-s window
+each, made each case wait some 12 s)."""
 
 REMOVALS: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
     ("constraints", {"constraints": ["node.role==manager"]}, ("TaskTemplate", "Placement")),
@@ -107,7 +111,8 @@ def test_removing_a_sub_struct_from_a_live_service_applies(
 ) -> None:
     name = unique(f"fs-rm-{field.replace('_', '')[:8]}")
     services_cleanup.append(name)
-    base = {"name": name, "image": test_image, "owner": f"test/{name}", **INIT}
+    base = {"name": name, "image": test_image, "owner": f"test/{name}", **INIT,
+            **({} if field == "update_config" else QUICK_UPDATE)}
     created = provider.create({**base, **extra})
     before = raw_spec(docker_client, name)
     assert at_path(before, path) is not None, "the field must be live before its removal"
