@@ -10,7 +10,10 @@ tools, one tool after the other:
 
 - **pulumi**: this project's program run by the real CLI (`pulumi up --yes --skip-preview`,
   as the Automation API runs it; a no-op `up` and the preview run with
-  `--expect-no-changes`, so the bench fails if they are not no-ops);
+  `--expect-no-changes`, so the bench fails if they are not no-ops), with every resource
+  operation at once (`PULUMI_PARALLEL` = the number of resources, as `docker stack deploy`
+  sends every service at once; the CLI's default is 4 per CPU core, 8 here, which makes
+  N services converge 8 at a time: `--parallel 0` keeps that default);
 - **stack**: `docker stack deploy --detach=false --resolve-image never` of a compose file it
   writes, and `docker stack rm --detach=false`; stack deploy has no preview;
 - **floor**: a docker-py script that sends the same specs and waits for the same
@@ -235,10 +238,10 @@ class PulumiTool:
     """The project's program through the real Pulumi CLI, in a private backend."""
 
     def __init__(self, work: Path, env: dict[str, str], prefix: str,
-                 services: list[Shape], trivial: bool = False) -> None:
+                 services: list[Shape], trivial: bool = False, parallel: int = 0) -> None:
         self.dir = work / ("trivial" if trivial else "pulumi")
         self.dir.mkdir()
-        self.env = env
+        self.env = {**env, "PULUMI_PARALLEL": str(parallel)} if parallel else env
         self.log = work / f"{self.dir.name}.log"
         runtime = {"virtualenv": sys.prefix} if sys.prefix != sys.base_prefix else {}
         (self.dir / "Pulumi.yaml").write_text(json.dumps(
@@ -384,9 +387,11 @@ class Scenario:
 
 
 class Bench:
-    def __init__(self, work: Path, proxy: CountingProxy) -> None:
+    def __init__(self, work: Path, proxy: CountingProxy, parallel: int | None = None) -> None:
         self.work = work
         self.proxy = proxy
+        self.parallel = parallel
+        """Pulumi's --parallel; None: as many as the program has resources; 0: the CLI's."""
         self.run_id = uuid.uuid4().hex[:4]
         self.memory = ProviderMemory(self.run_id)
         home = work / "pulumi-home"
@@ -436,7 +441,8 @@ class Bench:
         """The five operations with one tool, then nothing of it left on the swarm."""
         made: Any
         if tool == "pulumi":
-            made = PulumiTool(work, self.env, prefix, services)
+            made = PulumiTool(work, self.env, prefix, services,
+                              parallel=self.parallel_for(services))
         elif tool == "stack":
             made = StackTool(work, self.env, prefix, services)
         else:
@@ -460,12 +466,18 @@ class Bench:
     def trivial(self, scenario: Scenario, work: Path, prefix: str,
                 services: list[Shape]) -> None:
         """The preview of N dynamic resources whose provider does nothing."""
-        program = PulumiTool(work, self.env, prefix, services, trivial=True)
+        program = PulumiTool(work, self.env, prefix, services, trivial=True,
+                             parallel=self.parallel_for(services))
         try:
             program.up("v1")
             self.measure(scenario, "trivial", "preview", program.preview)
         finally:
             program.remove()
+
+
+    def parallel_for(self, services: list[Shape]) -> int:
+        """Pulumi's parallelism for a program of these services (and one network)."""
+        return len(services) + 2 if self.parallel is None else self.parallel
 
 
 def remove_leftovers(prefix: str) -> list[str]:
@@ -573,12 +585,16 @@ def chart(results: dict[str, dict[str, dict[str, Measure]]], sizes: list[int],
     return True
 
 
-def main() -> None:
+def arguments() -> tuple[argparse.Namespace, list[int], list[Scenario]]:
+    """The command line: its options, the sizes N and the scenarios they make."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="20,50,100", help="comma-separated N")
     parser.add_argument("--mix", type=int, default=20,
                         help="N of the mix with healthchecks and 2 replicas (0: none)")
     parser.add_argument("--quick", action="store_true", help="N = 5 and a mix of 4")
+    parser.add_argument("--parallel", type=int, default=None,
+                        help="pulumi's --parallel (default: every resource at once; 0: the "
+                             "CLI's default, 4 per CPU core)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out")
     parser.add_argument("--keep", action="store_true",
                         help="keep the work folder (projects, compose files, CLI logs)")
@@ -588,7 +604,11 @@ def main() -> None:
     scenarios = [Scenario(str(n), n, False) for n in sizes]
     if mix:
         scenarios.append(Scenario(f"{mix} mix", mix, True))
+    return args, sizes, scenarios
 
+
+def main() -> None:
+    args, sizes, scenarios = arguments()
     host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
     if not host.startswith("unix://"):
         sys.exit(f"bench/stack.py counts engine calls through a unix socket; got {host!r}")
@@ -598,10 +618,11 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="bench-stack-"))
     proxy = CountingProxy(host.removeprefix("unix://"), work / "engine.sock").start()
-    bench = Bench(work, proxy)
+    bench = Bench(work, proxy, args.parallel)
     nodes = docker.from_env(version="auto").nodes.list(filters={"role": "worker"})
     print(f"bench/stack.py run bst{bench.run_id}: {', '.join(s.label for s in scenarios)}; "
-          f"{1 + len(nodes)} nodes, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}",
+          f"{1 + len(nodes)} nodes, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, "
+          f"pulumi --parallel {'N+2' if args.parallel is None else args.parallel or 'default'}",
           file=sys.stderr)
     try:
         for scenario in scenarios:
