@@ -387,9 +387,11 @@ class Scenario:
 
 
 class Bench:
-    def __init__(self, work: Path, proxy: CountingProxy, parallel: int | None = None) -> None:
+    def __init__(self, work: Path, proxy: CountingProxy, parallel: int | None = None,
+                 tools: tuple[str, ...] = (*TOOLS, "trivial")) -> None:
         self.work = work
         self.proxy = proxy
+        self.tools = tools
         self.parallel = parallel
         """Pulumi's --parallel; None: as many as the program has resources; 0: the CLI's."""
         self.run_id = uuid.uuid4().hex[:4]
@@ -427,7 +429,7 @@ class Bench:
 
     def scenario(self, scenario: Scenario) -> None:
         services = shapes(scenario.count, scenario.mix)
-        for tool in (*TOOLS, "trivial"):
+        for tool in self.tools:
             prefix = f"bst{self.run_id}{scenario.count}{tool[0]}{'m' if scenario.mix else ''}-"
             work = self.work / f"{scenario.label}-{tool}"
             work.mkdir()
@@ -595,6 +597,8 @@ def arguments() -> tuple[argparse.Namespace, list[int], list[Scenario]]:
     parser.add_argument("--parallel", type=int, default=None,
                         help="pulumi's --parallel (default: every resource at once; 0: the "
                              "CLI's default, 4 per CPU core)")
+    parser.add_argument("--tools", default=",".join((*TOOLS, "trivial")),
+                        help="which of pulumi, stack, floor, trivial to run (all)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out")
     parser.add_argument("--keep", action="store_true",
                         help="keep the work folder (projects, compose files, CLI logs)")
@@ -618,7 +622,10 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="bench-stack-"))
     proxy = CountingProxy(host.removeprefix("unix://"), work / "engine.sock").start()
-    bench = Bench(work, proxy, args.parallel)
+    tools = tuple(t for t in args.tools.split(",") if t)
+    if unknown := set(tools) - {*TOOLS, "trivial"}:
+        sys.exit(f"unknown --tools: {', '.join(sorted(unknown))}")
+    bench = Bench(work, proxy, args.parallel, tools)
     nodes = docker.from_env(version="auto").nodes.list(filters={"role": "worker"})
     print(f"bench/stack.py run bst{bench.run_id}: {', '.join(s.label for s in scenarios)}; "
           f"{1 + len(nodes)} nodes, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, "
