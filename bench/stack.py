@@ -557,8 +557,8 @@ def table(results: dict[str, dict[str, dict[str, Measure]]]) -> str:
 
 def chart(results: dict[str, dict[str, dict[str, Measure]]], sizes: list[int],
           path: Path) -> bool:
-    """Wall time against N, one panel per operation, one line per tool; False without
-    matplotlib (the `bench` extra)."""
+    """Wall time against N, one panel per operation, one line per tool (the preview's
+    against the trivial program's); False without matplotlib (the `bench` extra)."""
     try:
         import matplotlib
 
@@ -566,14 +566,14 @@ def chart(results: dict[str, dict[str, dict[str, Measure]]], sizes: list[int],
         import matplotlib.pyplot as plt
     except ImportError:
         return False
-    panels = ("create", "update", "no-op", "destroy")
-    figure, axes = plt.subplots(1, len(panels), figsize=(12, 3.2), sharex=True)
+    panels = ("create", "update", "no-op", "preview", "destroy")
+    figure, axes = plt.subplots(1, len(panels), figsize=(15, 3.2), sharex=True)
     for axis, operation in zip(axes, panels, strict=True):
-        for tool in TOOLS:
+        for index, tool in enumerate((*TOOLS, "trivial")):
             points = [(n, results[str(n)][operation][tool].seconds) for n in sizes
                       if tool in results.get(str(n), {}).get(operation, {})]
-            if points:
-                axis.plot(*zip(*points, strict=True), marker="o", label=tool)
+            if points:  # one colour per tool in every panel
+                axis.plot(*zip(*points, strict=True), marker="o", label=tool, color=f"C{index}")
         axis.set_title(operation)
         axis.set_xlabel("services (N)")
         axis.set_xticks(sizes)
@@ -581,6 +581,7 @@ def chart(results: dict[str, dict[str, dict[str, Measure]]], sizes: list[int],
         axis.grid(alpha=0.3)
     axes[0].set_ylabel("wall time (s)")
     axes[0].legend()
+    axes[panels.index("preview")].legend()
     figure.tight_layout()
     figure.savefig(path, dpi=80)
     plt.close(figure)
