@@ -27,7 +27,7 @@ from typing import Any
 import docker
 
 from swarm_provider.api import engine
-from swarm_provider.converge import tasks
+from swarm_provider.converge import removal, tasks
 from swarm_provider.converge.wait import DEFAULT_MONITOR_NS, POLL_SECONDS
 from swarm_provider.providers.service import ServiceProvider
 
@@ -77,7 +77,7 @@ def by_docker_cli(api: Any, name: str, flags: list[str]) -> tuple[float, Callabl
                "--init", "--stop-grace-period", "1s", *flags, IMAGE, "sleep", "600"]
     subprocess.run(command, check=True, capture_output=True, timeout=120)
     returned = time.time()
-    return returned, lambda: engine.remove_service(api, name, name, wait_seconds=30)
+    return returned, lambda: removal.remove(api, name, name, wait_seconds=30)
 
 
 def main() -> None:

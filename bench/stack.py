@@ -10,7 +10,10 @@ tools, one tool after the other:
 
 - **pulumi**: this project's program run by the real CLI (`pulumi up --yes --skip-preview`,
   as the Automation API runs it; a no-op `up` and the preview run with
-  `--expect-no-changes`, so the bench fails if they are not no-ops);
+  `--expect-no-changes`, so the bench fails if they are not no-ops), with every resource
+  operation at once (`PULUMI_PARALLEL` = the number of resources, as `docker stack deploy`
+  sends every service at once; the CLI's default is 4 per CPU core, 8 here, which makes
+  N services converge 8 at a time: `--parallel 0` keeps that default);
 - **stack**: `docker stack deploy --detach=false --resolve-image never` of a compose file it
   writes, and `docker stack rm --detach=false`; stack deploy has no preview;
 - **floor**: a docker-py script that sends the same specs and waits for the same
@@ -235,10 +238,10 @@ class PulumiTool:
     """The project's program through the real Pulumi CLI, in a private backend."""
 
     def __init__(self, work: Path, env: dict[str, str], prefix: str,
-                 services: list[Shape], trivial: bool = False) -> None:
+                 services: list[Shape], trivial: bool = False, parallel: int = 0) -> None:
         self.dir = work / ("trivial" if trivial else "pulumi")
         self.dir.mkdir()
-        self.env = env
+        self.env = {**env, "PULUMI_PARALLEL": str(parallel)} if parallel else env
         self.log = work / f"{self.dir.name}.log"
         runtime = {"virtualenv": sys.prefix} if sys.prefix != sys.base_prefix else {}
         (self.dir / "Pulumi.yaml").write_text(json.dumps(
@@ -384,9 +387,13 @@ class Scenario:
 
 
 class Bench:
-    def __init__(self, work: Path, proxy: CountingProxy) -> None:
+    def __init__(self, work: Path, proxy: CountingProxy, parallel: int | None = None,
+                 tools: tuple[str, ...] = (*TOOLS, "trivial")) -> None:
         self.work = work
         self.proxy = proxy
+        self.tools = tools
+        self.parallel = parallel
+        """Pulumi's --parallel; None: as many as the program has resources; 0: the CLI's."""
         self.run_id = uuid.uuid4().hex[:4]
         self.memory = ProviderMemory(self.run_id)
         home = work / "pulumi-home"
@@ -422,7 +429,7 @@ class Bench:
 
     def scenario(self, scenario: Scenario) -> None:
         services = shapes(scenario.count, scenario.mix)
-        for tool in (*TOOLS, "trivial"):
+        for tool in self.tools:
             prefix = f"bst{self.run_id}{scenario.count}{tool[0]}{'m' if scenario.mix else ''}-"
             work = self.work / f"{scenario.label}-{tool}"
             work.mkdir()
@@ -436,7 +443,8 @@ class Bench:
         """The five operations with one tool, then nothing of it left on the swarm."""
         made: Any
         if tool == "pulumi":
-            made = PulumiTool(work, self.env, prefix, services)
+            made = PulumiTool(work, self.env, prefix, services,
+                              parallel=self.parallel_for(services))
         elif tool == "stack":
             made = StackTool(work, self.env, prefix, services)
         else:
@@ -460,12 +468,18 @@ class Bench:
     def trivial(self, scenario: Scenario, work: Path, prefix: str,
                 services: list[Shape]) -> None:
         """The preview of N dynamic resources whose provider does nothing."""
-        program = PulumiTool(work, self.env, prefix, services, trivial=True)
+        program = PulumiTool(work, self.env, prefix, services, trivial=True,
+                             parallel=self.parallel_for(services))
         try:
             program.up("v1")
             self.measure(scenario, "trivial", "preview", program.preview)
         finally:
             program.remove()
+
+
+    def parallel_for(self, services: list[Shape]) -> int:
+        """Pulumi's parallelism for a program of these services (and one network)."""
+        return len(services) + 2 if self.parallel is None else self.parallel
 
 
 def remove_leftovers(prefix: str) -> list[str]:
@@ -543,8 +557,8 @@ def table(results: dict[str, dict[str, dict[str, Measure]]]) -> str:
 
 def chart(results: dict[str, dict[str, dict[str, Measure]]], sizes: list[int],
           path: Path) -> bool:
-    """Wall time against N, one panel per operation, one line per tool; False without
-    matplotlib (the `bench` extra)."""
+    """Wall time against N, one panel per operation, one line per tool (the preview's
+    against the trivial program's); False without matplotlib (the `bench` extra)."""
     try:
         import matplotlib
 
@@ -552,14 +566,14 @@ def chart(results: dict[str, dict[str, dict[str, Measure]]], sizes: list[int],
         import matplotlib.pyplot as plt
     except ImportError:
         return False
-    panels = ("create", "update", "no-op", "destroy")
-    figure, axes = plt.subplots(1, len(panels), figsize=(12, 3.2), sharex=True)
+    panels = ("create", "update", "no-op", "preview", "destroy")
+    figure, axes = plt.subplots(1, len(panels), figsize=(15, 3.2), sharex=True)
     for axis, operation in zip(axes, panels, strict=True):
-        for tool in TOOLS:
+        for index, tool in enumerate((*TOOLS, "trivial")):
             points = [(n, results[str(n)][operation][tool].seconds) for n in sizes
                       if tool in results.get(str(n), {}).get(operation, {})]
-            if points:
-                axis.plot(*zip(*points, strict=True), marker="o", label=tool)
+            if points:  # one colour per tool in every panel
+                axis.plot(*zip(*points, strict=True), marker="o", label=tool, color=f"C{index}")
         axis.set_title(operation)
         axis.set_xlabel("services (N)")
         axis.set_xticks(sizes)
@@ -567,18 +581,25 @@ def chart(results: dict[str, dict[str, dict[str, Measure]]], sizes: list[int],
         axis.grid(alpha=0.3)
     axes[0].set_ylabel("wall time (s)")
     axes[0].legend()
+    axes[panels.index("preview")].legend()
     figure.tight_layout()
     figure.savefig(path, dpi=80)
     plt.close(figure)
     return True
 
 
-def main() -> None:
+def arguments() -> tuple[argparse.Namespace, list[int], list[Scenario]]:
+    """The command line: its options, the sizes N and the scenarios they make."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="20,50,100", help="comma-separated N")
     parser.add_argument("--mix", type=int, default=20,
                         help="N of the mix with healthchecks and 2 replicas (0: none)")
     parser.add_argument("--quick", action="store_true", help="N = 5 and a mix of 4")
+    parser.add_argument("--parallel", type=int, default=None,
+                        help="pulumi's --parallel (default: every resource at once; 0: the "
+                             "CLI's default, 4 per CPU core)")
+    parser.add_argument("--tools", default=",".join((*TOOLS, "trivial")),
+                        help="which of pulumi, stack, floor, trivial to run (all)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out")
     parser.add_argument("--keep", action="store_true",
                         help="keep the work folder (projects, compose files, CLI logs)")
@@ -588,7 +609,11 @@ def main() -> None:
     scenarios = [Scenario(str(n), n, False) for n in sizes]
     if mix:
         scenarios.append(Scenario(f"{mix} mix", mix, True))
+    return args, sizes, scenarios
 
+
+def main() -> None:
+    args, sizes, scenarios = arguments()
     host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
     if not host.startswith("unix://"):
         sys.exit(f"bench/stack.py counts engine calls through a unix socket; got {host!r}")
@@ -598,10 +623,14 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="bench-stack-"))
     proxy = CountingProxy(host.removeprefix("unix://"), work / "engine.sock").start()
-    bench = Bench(work, proxy)
+    tools = tuple(t for t in args.tools.split(",") if t)
+    if unknown := set(tools) - {*TOOLS, "trivial"}:
+        sys.exit(f"unknown --tools: {', '.join(sorted(unknown))}")
+    bench = Bench(work, proxy, args.parallel, tools)
     nodes = docker.from_env(version="auto").nodes.list(filters={"role": "worker"})
     print(f"bench/stack.py run bst{bench.run_id}: {', '.join(s.label for s in scenarios)}; "
-          f"{1 + len(nodes)} nodes, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}",
+          f"{1 + len(nodes)} nodes, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, "
+          f"pulumi --parallel {'N+2' if args.parallel is None else args.parallel or 'default'}",
           file=sys.stderr)
     try:
         for scenario in scenarios:

@@ -13,6 +13,12 @@ for everyone (the "leader"); the others sleep on a condition until it lands. Eac
 waiter sees every round at most once and never a round that started before it joined,
 so what it judges is never older than its own request. The node list (global modes)
 is shared the same way, read at most every ``node_max_age`` seconds.
+
+Removals share the rounds too (``watch(..., removal=True)``): once a service is deleted
+its tasks can only be found in the whole task list (the ``service`` filter answers 404
+for a removed service), so a round with removals waiting adds one unfiltered task list,
+which every removal reads its own tasks from: a destroy of N services costs one task
+list per interval, not N.
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ class Round:
     """Service id -> the service as the engine stores it; a removed one is absent."""
     tasks: dict[str, list[Json]] = field(default_factory=dict)
     """Service id -> its tasks of the current spec (``_up-to-date``)."""
+    every: list[Json] | None = None
+    """Every task the swarm keeps, when removals were waiting as the round started."""
     error: EngineError | None = None
 
 
@@ -52,6 +60,9 @@ class Poller:
         self.api = api
         self.changed = threading.Condition()
         self.watched: Counter[str] = Counter()
+        """Services being waited on to converge, and how many waits each has."""
+        self.removing: Counter[str] = Counter()
+        """Services being waited on to be gone (a removal), likewise."""
         self.no_tasks: set[str] = set()
         """Services whose waiter skips the tasks of the next round (a rollback running)."""
         self.started = 0
@@ -75,11 +86,12 @@ class Poller:
                     self.started += 1
                     number, ids = self.started, sorted(self.watched)
                     task_ids = [i for i in ids if i not in self.no_tasks]
+                    every = bool(self.removing)
                     break
                 self.changed.wait(None if self.fetching else self.next_due - now)
         made: Round | None = None
         try:
-            made = self._fetch(number, ids, task_ids)
+            made = self._fetch(number, ids, task_ids, every)
         finally:
             with self.changed:
                 self.fetching = False
@@ -89,19 +101,27 @@ class Poller:
                 self.changed.notify_all()
         return made
 
-    def _fetch(self, number: int, ids: list[str], task_ids: list[str]) -> Round:
+    def _fetch(self, number: int, ids: list[str], task_ids: list[str], every: bool) -> Round:
         started = time.monotonic()
         try:
             if len(ids) == 1:
-                service = engine.inspect_service(self.api, ids[0])
-                if service is None:
-                    return Round(number, started)
-                tasks = (engine.list_tasks(self.api, ids[0], _name(service), up_to_date=True)
-                         if task_ids else [])
-                return Round(number, started, {ids[0]: service}, {ids[0]: tasks})
-            return Round(number, started, *self._fetch_many(ids, task_ids))
+                services, tasks = self._fetch_one(ids[0], bool(task_ids))
+            else:
+                services, tasks = self._fetch_many(ids, task_ids) if ids else ({}, {})
+            listed = engine.all_tasks(self.api) if every else None
+            return Round(number, started, services, tasks, listed)
         except EngineError as exc:
             return Round(number, started, error=exc)
+
+    def _fetch_one(self, service_id: str, with_tasks: bool
+                   ) -> tuple[dict[str, Json], dict[str, list[Json]]]:
+        """A round of one service: the plain inspect and task list."""
+        service = engine.inspect_service(self.api, service_id)
+        if service is None:
+            return {}, {}
+        tasks = (engine.list_tasks(self.api, service_id, _name(service), up_to_date=True)
+                 if with_tasks else [])
+        return {service_id: service}, {service_id: tasks}
 
     def _fetch_many(self, ids: list[str], task_ids: list[str]
                     ) -> tuple[dict[str, Json], dict[str, list[Json]]]:
@@ -159,11 +179,23 @@ class Watch:
                 self.poller.no_tasks.discard(self.service_id)
             else:
                 self.poller.no_tasks.add(self.service_id)
+        made = self._round()
+        return made.services.get(self.service_id), made.tasks.get(self.service_id, [])
+
+    def remaining(self) -> list[Json]:
+        """Every task of the service the swarm still keeps (whether or not the service is
+        still there), from the next round; needs a ``watch(..., removal=True)``."""
+        made = self._round()
+        if made.every is None:
+            raise RuntimeError("remaining() needs a removal watch")  # a bug, not the engine
+        return [t for t in made.every if t.get("ServiceID") == self.service_id]
+
+    def _round(self) -> Round:
         made = self.poller.round_after(self.seen, self.interval)
         self.seen = made.number
         if made.error is not None:
             raise EngineError(str(made.error)) from made.error
-        return made.services.get(self.service_id), made.tasks.get(self.service_id, [])
+        return made
 
     def nodes(self, max_age: float) -> list[Json]:
         return self.poller.nodes(max_age)
@@ -174,23 +206,27 @@ _POLLERS_LOCK = threading.Lock()
 
 
 @contextmanager
-def watch(api: Any, service_id: str, interval: float) -> Iterator[Watch]:
-    """Take part in the rounds of ``api``'s poller while waiting for ``service_id``;
+def watch(api: Any, service_id: str, interval: float, removal: bool = False
+          ) -> Iterator[Watch]:
+    """Take part in the rounds of ``api``'s poller while waiting for ``service_id`` to
+    converge (``Watch.next``) or, with ``removal``, to be gone (``Watch.remaining``);
     rounds come at most every ``interval`` seconds. The poller lives while anyone waits."""
     with _POLLERS_LOCK:
         poller = _POLLERS.get(id(api))
         if poller is None or poller.api is not api:
             poller = _POLLERS[id(api)] = Poller(api)
+        waits = poller.removing if removal else poller.watched
         with poller.changed:
-            poller.watched[service_id] += 1
+            waits[service_id] += 1
             joined = Watch(poller, service_id, interval)
     try:
         yield joined
     finally:
         with _POLLERS_LOCK, poller.changed:
-            poller.watched[service_id] -= 1
-            if poller.watched[service_id] <= 0:
-                del poller.watched[service_id]
-                poller.no_tasks.discard(service_id)
-            if not poller.watched and _POLLERS.get(id(api)) is poller:
+            waits[service_id] -= 1
+            if waits[service_id] <= 0:
+                del waits[service_id]
+                if not removal:
+                    poller.no_tasks.discard(service_id)
+            if not (poller.watched or poller.removing) and _POLLERS.get(id(api)) is poller:
                 del _POLLERS[id(api)]

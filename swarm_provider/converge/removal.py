@@ -16,18 +16,22 @@ delete, a job with live tasks is updated to an iteration that runs nothing:
 global job. Then the wait: first for the job's tasks to stop, then, after the delete, for
 every task of the service to end. A task that does not stop in time (its node is down,
 its container is stuck) is an error naming the task and its node, never a silent success.
+
+The waits read the shared rounds of ``poll`` (one whole task list per ``POLL_SECONDS`` for
+every removal of the process): a ``pulumi destroy`` of N services deletes them all at
+once, and polled one by one they would cost the engine N task lists per interval.
 """
 
 from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..api import engine
 from ..errors import EngineError, OutOfSequence, service_label
-from . import tasks
+from . import poll, tasks
 from .progress import Report
 
 POLL_SECONDS = 0.2
@@ -99,23 +103,27 @@ def _live_tasks(api: Any, service_id: str, name: str | None) -> list[dict[str, A
     """Tasks of the service (present or removed) that may still hold a running container:
     every task not yet in a terminal state. The ``service`` filter answers 404 once the
     service is gone, so the whole list is filtered by ServiceID."""
-    return [t for t in engine.all_tasks(api, name, service_id)
-            if t.get("ServiceID") == service_id and not tasks.is_terminal(tasks.state_of(t))]
+    return _unfinished(t for t in engine.all_tasks(api, name, service_id)
+                       if t.get("ServiceID") == service_id)
+
+
+def _unfinished(listed: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [t for t in listed if not tasks.is_terminal(tasks.state_of(t))]
 
 
 def _wait_until_stopped(api: Any, service_id: str, name: str | None, allowance: float,
                         say: Report, doing: str) -> None:
     started = time.monotonic()
-    while True:
-        left = _live_tasks(api, service_id, name)
-        if not left:
-            return
-        waited = time.monotonic() - started
-        if waited >= allowance:
-            raise EngineError(_still_running(api, service_id, name, left, allowance))
-        if waited >= 1.0:
-            say(f"{doing}: {len(left)} still running ({waited:.0f}s)")
-        time.sleep(POLL_SECONDS)
+    with poll.watch(api, service_id, POLL_SECONDS, removal=True) as watch:
+        while True:
+            left = _unfinished(watch.remaining())
+            if not left:
+                return
+            waited = time.monotonic() - started
+            if waited >= allowance:
+                raise EngineError(_still_running(api, service_id, name, left, allowance))
+            if waited >= 1.0:
+                say(f"{doing}: {len(left)} still running ({waited:.0f}s)")
 
 
 def _still_running(api: Any, service_id: str, name: str | None,

@@ -152,7 +152,7 @@ def representative(tasks: Iterable[Task]) -> Task | None:
 def mode_kind(spec: Mapping[str, Any]) -> str:
     """``Replicated``, ``Global``, ``ReplicatedJob`` or ``GlobalJob`` of a live spec."""
     mode = spec.get("Mode") or {"Replicated": {}}
-    return next(iter(mode))
+    return str(next(iter(mode)))
 
 
 def is_job(kind: str) -> bool:

@@ -12,6 +12,16 @@ chain is deeper than Python's recursion limit and registration fails with Recurs
 is done, so registering our resources leaves the pickler as it found it. Nothing else
 changes: the SDK still sorts while it pickles, so ``__provider`` stays byte-identical.
 If a later SDK stops patching, or patches other names, the restore is a no-op for them.
+
+A second cost grows with the square of the resources: the program's last step
+(``pulumi.runtime.stack.wait_for_rpcs``) awaits every Output still pending with
+``asyncio.wait(..., FIRST_COMPLETED)`` in a loop, which walks the whole pending set each
+time one resolves. Every property of a resource is such an Output (62 for a service: each
+input and output), all resolved by the resource's own registration. So ``Resource`` takes
+its property Outputs out of that set once registered (``Output._untrack``, what the SDK
+does when a derived Output takes over): the registration RPC, which the program waits for
+anyway, resolves them or fails. Outputs made from them (``apply``, exports) are tracked
+as before. Measured: a preview of 1,000 services took 69 s, most of it in that loop.
 """
 
 from __future__ import annotations
@@ -53,3 +63,13 @@ class Resource(pulumi.dynamic.Resource):
             super().__init__(provider, name, props, opts)
         finally:
             restore_pickler(saved)
+        untrack_properties(self)
+
+
+def untrack_properties(resource: pulumi.Resource) -> None:
+    """Stop the program's final wait from polling ``resource``'s property Outputs (see the
+    module docstring); a no-op if the SDK's Output has no ``_untrack``."""
+    for value in vars(resource).values():
+        untrack = getattr(value, "_untrack", None) if isinstance(value, pulumi.Output) else None
+        if untrack is not None:
+            untrack()

@@ -49,11 +49,15 @@ class Engine:
             raise NotFound("listing tasks failed: engine said 404 service not found")
         return [{"ServiceID": i} for i in filters["service"]]
 
+    def all_tasks(self, _api: Any, *_who: Any) -> list[dict[str, Any]]:
+        self._count("all tasks")
+        return [{"ServiceID": i} for i in ("gone0", "gone1", "gone1")]
+
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Engine:
     made = Engine()
-    for name in ("inspect_service", "list_tasks", "list_services", "tasks"):
+    for name in ("inspect_service", "list_tasks", "list_services", "tasks", "all_tasks"):
         monkeypatch.setattr(engine, name, getattr(made, name))
     return made
 
@@ -124,3 +128,26 @@ def test_no_tasks_during_a_rollback(fake: Engine) -> None:
         assert watch.next(tasks=False) == ({"ID": "a", "Spec": {}}, [])
         assert watch.next() == ({"ID": "a", "Spec": {}}, [{"ServiceID": "a"}])
     assert fake.calls == ["inspect", "inspect", "tasks of one"]
+
+
+def test_removals_share_one_whole_task_list_per_round(fake: Engine) -> None:
+    api = object()
+    with (poll.watch(api, "gone0", INTERVAL, removal=True) as first,
+          poll.watch(api, "gone1", INTERVAL, removal=True) as second,
+          poll.watch(api, "svc", INTERVAL) as converging):
+        assert first.remaining() == [{"ServiceID": "gone0"}]
+        assert second.remaining() == [{"ServiceID": "gone1"}] * 2
+        assert converging.next() == ({"ID": "svc", "Spec": {}}, [{"ServiceID": "svc"}])
+        assert first.remaining() == [{"ServiceID": "gone0"}]
+    # Two rounds, each the converging service's inspect and tasks plus one whole list.
+    assert fake.calls == ["inspect", "tasks of one", "all tasks"] * 2
+    assert not poll._POLLERS
+
+
+def test_a_round_without_removals_lists_no_whole_task_list(fake: Engine) -> None:
+    api = object()
+    with poll.watch(api, "svc", INTERVAL) as converging:
+        converging.next()
+        with pytest.raises(RuntimeError, match="removal watch"):
+            converging.remaining()
+    assert "all tasks" not in fake.calls

@@ -89,3 +89,22 @@ def test_the_sdk_still_wraps_without_restoring(pristine_pickler: None) -> None:
     for _ in range(3):
         serialize_provider(ServiceProvider())
     assert wrapper_depth() == 3
+
+
+@pulumi.runtime.test
+def test_property_outputs_leave_the_programs_final_wait() -> Any:
+    """The SDK's last step walks every pending Output each time one resolves (quadratic in
+    the resources); a service's 62 property Outputs stay out of it, and still resolve."""
+    from pulumi.runtime.settings import SETTINGS
+
+    pulumi.runtime.set_mocks(Mocks(), preview=False)
+    before = len(SETTINGS.outputs)
+    services = [SwarmService(f"w-{index}", name=f"w-{index}", image="busybox:1.36",
+                             wait=False) for index in range(10)]
+    pending = len(SETTINGS.outputs) - before
+    assert pending <= 10 * 4, f"{pending} Outputs pending for 10 services"
+
+    def check(names: list[str]) -> None:
+        assert names == [f"w-{index}" for index in range(10)]
+
+    return pulumi.Output.all(*[s.name for s in services]).apply(check)
