@@ -92,7 +92,10 @@ def stack_resources(args: StackValidationArgs) -> list[StackResource]:
 
 
 def _services(resources: Iterable[StackResource]) -> list[StackResource]:
-    return [r for r in resources if r.resource_type == SERVICE_TYPE]
+    """The services, by resource name: Pulumi registers resources concurrently, so the
+    stack arrives in any order, and a finding must read the same on every run."""
+    return sorted((r for r in resources if r.resource_type == SERVICE_TYPE),
+                  key=lambda r: r.name)
 
 
 Finding = tuple[str, str]

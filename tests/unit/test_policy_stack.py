@@ -141,6 +141,21 @@ def test_duplicate_service_names() -> None:
         '"web", "web2"')
 
 
+def test_stack_findings_do_not_depend_on_the_order_resources_registered_in() -> None:
+    """Pulumi registers resources concurrently, so the policy sees them in any order: the
+    findings and their wording must come out the same."""
+    services = [
+        (SERVICE_TYPE, "web", canonical({"name": "shop-web", "image": "a:1",
+                                         "endpoint_spec": ports((8080, "ingress"))})),
+        (SERVICE_TYPE, "api", canonical({"name": "shop-api", "image": "a:1",
+                                         "endpoint_spec": ports((8080, "ingress"))})),
+        (SERVICE_TYPE, "web-copy", canonical({"name": "shop-web", "image": "a:1"})),
+    ]
+    for policy in ("swarm-unique-service-names", "swarm-unique-published-ports"):
+        found = stack_violations(policy, services)
+        assert found and stack_violations(policy, services[::-1]) == found
+
+
 # --- references -----------------------------------------------------------------------
 
 
