@@ -20,29 +20,11 @@ import pytest
 from pulumi import automation as auto
 
 from swarm_provider.policy import PACK_NAME, POLICIES
+from tests.support.policy import HARDENED
 
 REPO = Path(__file__).resolve().parents[2]
 VENV = REPO / ".venv"
 PACK = REPO / "policy"
-DIGEST = "sha256:" + "4f" * 32
-
-HARDENED: dict[str, Any] = {
-    "image": f"nginx:1.27.3@{DIGEST}",
-    "mode": {"mode": "replicated", "replicas": 2},
-    "resources": {"mem_limit": "128m", "cpu_limit": "0.5"},
-    "pids_limit": 256,
-    "cap_drop": ["ALL"],
-    "cap_add": ["NET_BIND_SERVICE"],
-    "healthcheck": {"test": ["CMD", "wget", "-q", "--spider", "http://localhost/"],
-                    "interval": "10s"},
-    "restart_policy": {"condition": "any", "delay": "5s"},
-    "update_config": {"failure_action": "rollback", "parallelism": 1, "monitor": "30s"},
-    "read_only": True,
-    "user": "101:101",
-    "constraints": ["node.role==worker"],
-    "mounts": [{"Type": "tmpfs", "Target": "/tmp"}, "/etc/localtime:/etc/localtime:ro"],
-}
-"""Inputs that satisfy every policy, even with policy/config.prod.json."""
 
 
 @pytest.fixture(scope="module")

@@ -32,32 +32,20 @@ from swarm_provider.policy import POLICIES, POLICIES_BY_NAME, SERVICE_TYPE, STAC
 from swarm_provider.policy.image import parse_image
 from swarm_provider.providers.service import ServiceProvider
 from swarm_provider.schema.service import USER_FIELDS
+from tests.support import policy as support
+from tests.support.policy import DIGEST
 
 REPO = Path(__file__).resolve().parents[2]
-DIGEST = "sha256:" + "4f" * 32
-
 HARDENED: dict[str, Any] = {
     "name": "web",
-    "image": f"nginx:1.27.3@{DIGEST}",
-    "mode": {"mode": "replicated", "replicas": 2},
-    "resources": {"mem_limit": "128m", "cpu_limit": "0.5"},
-    "pids_limit": 256,
-    "cap_drop": ["ALL"],
-    "cap_add": ["NET_BIND_SERVICE"],
-    "healthcheck": {"test": ["CMD", "wget", "-q", "--spider", "http://localhost/"],
-                    "interval": "10s"},
-    "restart_policy": {"condition": "any", "delay": "5s"},
-    "update_config": {"failure_action": "rollback", "parallelism": 1, "monitor": "30s"},
-    "read_only": True,
-    "user": "101:101",
+    **support.HARDENED,
     "env": {"LOG_LEVEL": "info", "DB_PASSWORD_FILE": "/run/secrets/db_password"},
     "endpoint_spec": {"Ports": [{"TargetPort": 8080, "PublishedPort": 443}]},
-    "constraints": ["node.role==worker"],
-    "mounts": ["/etc/localtime:/etc/localtime:ro", {"Type": "tmpfs", "Target": "/tmp"},
-               "data:/var/lib/app"],
+    "mounts": [*support.HARDENED["mounts"], "data:/var/lib/app"],
     "networks": ["backend"],
 }
-"""A service every policy accepts, even under policy/config.prod.json."""
+"""support.HARDENED as a unit test's service: named, with env, a published port, a volume
+and a network, which every policy also accepts."""
 
 
 def service(**changes: Any) -> dict[str, Any]:
