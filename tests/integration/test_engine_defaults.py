@@ -11,12 +11,14 @@ and a real change (the ForceUpdate counter docker-py bumps) still shows.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import docker
+from docker.models.services import Service
 from pulumi import automation as auto
 
 from swarm_provider.core.diff import diff_fields
@@ -108,6 +110,21 @@ pulumi.export("service_id", app.service_id)
 """
 
 
+def out_of_band(service: Service, change: Callable[[], object]) -> None:
+    """A docker-py change as a user makes it, at the version just read; the engine moves
+    the version on its own while the tasks of a new service start (its UpdateStatus), so
+    "update out of sequence" means: read again and repeat."""
+    for attempt in range(5):
+        service.reload()
+        try:
+            change()
+            return
+        except docker.errors.APIError as exc:
+            if "out of sequence" not in str(exc) or attempt == 4:
+                raise
+            time.sleep(0.2)
+
+
 def test_refresh_then_preview_shows_no_change_through_the_cli(
     tmp_path: Path, pulumi_env: dict[str, str], docker_client: docker.DockerClient,
     test_image: str,
@@ -120,9 +137,8 @@ def test_refresh_then_preview_shows_no_change_through_the_cli(
                               "image": auto.ConfigValue(test_image)})
         stack.up()
         service = docker_client.services.get(f"{prefix}app")
-        service.update(labels=service.attrs["Spec"]["Labels"])
-        service.reload()
-        service.scale(1)
+        out_of_band(service, lambda: service.update(labels=service.attrs["Spec"]["Labels"]))
+        out_of_band(service, lambda: service.scale(1))
         stack.refresh()
         preview = stack.preview(diff=True)
         assert helpers.changes(preview.change_summary) == {"same": 2}, preview.stdout
