@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -126,15 +127,20 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def run_cli(project: Path, env: dict[str, str], *args: str, stack: str = "dev"
+            ) -> subprocess.CompletedProcess[str]:
+    """One `pulumi` command on ``stack`` of ``project``, as a user types it (not through
+    the Automation API), with ``env`` over the test's environment; output captured."""
+    return subprocess.run(
+        [pulumi_cli(), *args, "--stack", stack, "--non-interactive"], cwd=project,
+        env={**os.environ, **env}, capture_output=True, text=True, timeout=TIMEOUT)
+
+
 def export_at_rest(project: Path, env: dict[str, str], stack: str) -> str:
     """`pulumi stack export` as stored: secrets stay ciphertext (the Automation API's
     ``export_stack()`` passes --show-secrets)."""
-    import subprocess
-
-    exported = subprocess.run(
-        [pulumi_cli(), "stack", "export", "--stack", stack, "--non-interactive"],
-        cwd=project, env={**os.environ, **env}, capture_output=True, text=True,
-        timeout=TIMEOUT, check=True)
+    exported = run_cli(project, env, "stack", "export", stack=stack)
+    exported.check_returncode()
     return exported.stdout
 
 

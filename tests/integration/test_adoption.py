@@ -121,9 +121,7 @@ def test_adopt_existing_services_through_pulumi_up(
         version = docker_client.services.get(ids["same"]).version
         urn = next(r["urn"] for r in stack.export_stack().deployment["resources"]
                    if r["urn"].endswith("::same"))
-        subprocess.run([helpers.pulumi_cli(), "state", "delete", urn, "--stack", "dev",
-                        "--yes", "--non-interactive"], cwd=prog, env=pulumi_env_full(pulumi_env),
-                       check=True, capture_output=True, timeout=helpers.TIMEOUT)
+        helpers.run_cli(prog, pulumi_env, "state", "delete", urn, "--yes").check_returncode()
         again = stack.up()
         assert helpers.changes(again.summary.resource_changes) == {"create": 1, "same": 2}
         assert docker_client.services.get(ids["same"]).version == version
@@ -138,12 +136,6 @@ def test_adopt_existing_services_through_pulumi_up(
             stack.destroy()
         finally:
             stack.workspace.remove_stack("dev", force=True)
-
-
-def pulumi_env_full(env: dict[str, str]) -> dict[str, str]:
-    import os
-
-    return {**os.environ, **env}
 
 
 # --- what adoption refuses, through the provider ----------------------------------------------

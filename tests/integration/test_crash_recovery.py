@@ -38,9 +38,7 @@ pulumi.export("service_id", app.service_id)
 
 
 def cli(prog: Path, env: dict[str, str], *args: str, check: bool = True) -> str:
-    done = subprocess.run([helpers.pulumi_cli(), *args, "--stack", "dev", "--non-interactive"],
-                          cwd=prog, env={**os.environ, **env}, capture_output=True, text=True,
-                          timeout=helpers.TIMEOUT)
+    done = helpers.run_cli(prog, env, *args)
     output = done.stdout + done.stderr
     assert not check or done.returncode == 0, output
     return output

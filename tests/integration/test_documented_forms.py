@@ -13,9 +13,7 @@ A preview makes no engine call, so nothing is created on the swarm.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from pathlib import Path
 
 from pulumi import automation as auto
@@ -144,10 +142,7 @@ def preview(tmp_path: Path, env: dict[str, str], name: str, program: str) -> str
     stack = helpers.local_stack(prog, env)
     try:
         stack.set_config("swarm:namePrefix", auto.ConfigValue("docs-"))
-        done = subprocess.run(
-            [helpers.pulumi_cli(), "preview", "--diff", "--stack", "dev", "--non-interactive"],
-            cwd=prog, env={**os.environ, **env}, capture_output=True, text=True,
-            timeout=helpers.TIMEOUT)
+        done = helpers.run_cli(prog, env, "preview", "--diff")
         text = done.stdout + done.stderr
         assert done.returncode == 0, text
         return text

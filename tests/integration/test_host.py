@@ -99,9 +99,7 @@ def test_twenty_services_are_created_at_once(tmp_path: Path, pulumi_env: dict[st
 
 
 def _cli(project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([helpers.pulumi_cli(), *args, "--stack", "dev", "--non-interactive",
-                           "--color", "never"], cwd=project, env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=helpers.TIMEOUT)
+    return helpers.run_cli(project, env, *args, "--color", "never")
 
 
 def _diagnostics_of(output: str, name: str) -> str:

@@ -15,9 +15,7 @@ so the preview fails on each, and no message may carry the token.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -81,12 +79,6 @@ SwarmService(
 """
 
 
-def run_cli(prog: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [helpers.pulumi_cli(), *args, "--stack", "dev", "--non-interactive"], cwd=prog,
-        env={**os.environ, **env}, capture_output=True, text=True, timeout=helpers.TIMEOUT)
-
-
 def test_a_secret_in_any_input_never_reaches_a_preview_an_error_or_the_state(
     tmp_path: Path, pulumi_env: dict[str, str], docker_client: docker.DockerClient,
     test_image: str,
@@ -102,7 +94,7 @@ def test_a_secret_in_any_input_never_reaches_a_preview_an_error_or_the_state(
             "token": auto.ConfigValue(token, secret=True),
             "bad": auto.ConfigValue("objects"),
         })
-        failed = run_cli(prog, pulumi_env, "preview", "--diff")
+        failed = helpers.run_cli(prog, pulumi_env, "preview", "--diff")
         text = failed.stdout + failed.stderr
         assert failed.returncode != 0, text
         helpers.assert_absent("the failed preview of the objects", text, token)
@@ -113,7 +105,7 @@ def test_a_secret_in_any_input_never_reaches_a_preview_an_error_or_the_state(
             "templating driver must be one of ['golang']; got [secret]")), text
 
         stack.set_config("bad", auto.ConfigValue("service"))
-        failed = run_cli(prog, pulumi_env, "preview", "--diff")
+        failed = helpers.run_cli(prog, pulumi_env, "preview", "--diff")
         text = failed.stdout + failed.stderr
         assert failed.returncode != 0, text
         helpers.assert_absent("the failed preview", text, token)
@@ -134,7 +126,7 @@ def test_a_secret_in_any_input_never_reaches_a_preview_an_error_or_the_state(
             assert expected in text, (expected, text)
 
         stack.set_config("bad", auto.ConfigValue(""))
-        preview = run_cli(prog, pulumi_env, "preview", "--diff")
+        preview = helpers.run_cli(prog, pulumi_env, "preview", "--diff")
         assert preview.returncode == 0, preview.stdout + preview.stderr
         helpers.assert_absent("the preview --diff", preview.stdout + preview.stderr, token)
         assert re.search(r"healthcheck\s*: \[secret\]", preview.stdout), preview.stdout
