@@ -49,8 +49,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi.runtime.rpc import contains_unknowns
-
 from ..api import engine
 from ..core.diff import diff_fields
 from ..core.spec import is_as_sent
@@ -113,21 +111,6 @@ def redeploys(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
     an order of mounts, ports or networks that differs (the update sends the wanted one)."""
     changed = diff_fields(current, wanted, engine_defaults=False, ordered=True).changed
     return any(FIELDS_BY_NAME[name].path[0] in _TASK_PARTS for name in changed)
-
-
-def check_options(news: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(field, message) failures for the ``wait`` and ``timeout`` inputs."""
-    failures: list[tuple[str, str]] = []
-    wait_value, timeout = news.get("wait"), news.get("timeout")
-    if contains_unknowns(wait_value) or contains_unknowns(timeout):
-        return failures  # a preview: checked again once known
-    if wait_value is not None and not isinstance(wait_value, bool):
-        failures.append(("wait", f"wait: must be true or false; got {wait_value!r}"))
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
-                                or not 0 < timeout < 86_400 * 7):
-        failures.append(("timeout", f"timeout: must be a number of seconds above 0; got "
-                                    f"{timeout!r} [e.g. 300]"))
-    return failures
 
 
 # --- the default timeout -----------------------------------------------------------------

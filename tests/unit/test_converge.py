@@ -12,9 +12,10 @@ import pytest
 from swarm_provider.api import engine
 from swarm_provider.converge import progress
 from swarm_provider.converge import wait as converge
-from swarm_provider.core.check import require_valid
+from swarm_provider.core.check import check_options, require_valid
 from swarm_provider.core.spec import build_spec, is_as_sent, read_fields, with_sent_digest
 from swarm_provider.errors import ConvergenceError, RolloutStalled
+from swarm_provider.schema.service import SERVICE
 
 SECOND = 1_000_000_000
 
@@ -278,7 +279,8 @@ def test_default_timeout_of_a_global_service_grows_with_nodes() -> None:
     ({"timeout": True}, ["timeout"]),
 ])
 def test_check_options(news: dict[str, Any], bad: list[str]) -> None:
-    assert [field for field, _ in converge.check_options(news)] == bad
+    """The wait options are rows of the service's table, checked like inputs."""
+    assert [field for field, _ in check_options(news, SERVICE)[1]] == bad
 
 
 def rows(**inputs: Any) -> dict[str, Any]:
