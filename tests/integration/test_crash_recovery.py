@@ -5,7 +5,10 @@ Pulumi 3.274 itself then demands, measured here: the stack stays locked until `p
 cancel`; the create stays a pending operation, every later `up` warns about it until
 `pulumi refresh --clear-pending-creates` drops it (a non-interactive refresh keeps it).
 The provider's part needs nothing: the next `up` finds the service by name, sees our owner
-label, and takes it over without touching it (same id, same version: nothing sent).
+label, and takes it over without touching it (same id, same version: nothing sent). And
+nothing of the killed run lives on: Pulumi starts its plugins in process groups of their
+own, so the language host, the program and the provider host survive the kill of the CLI's
+group; ours notice their parent is gone and end (they used to wait forever).
 """
 
 from __future__ import annotations
@@ -44,6 +47,27 @@ def cli(prog: Path, env: dict[str, str], *args: str, check: bool = True) -> str:
     return output
 
 
+def processes_in(folder: Path) -> list[str]:
+    """The command lines of the processes working in ``folder``: the CLI starts its
+    plugins and the program in the project's folder."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and Path(os.readlink(entry / "cwd")) == folder:
+                found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except OSError:
+            continue  # ended meanwhile, or not ours to read
+    return found
+
+
+def gone_within(seconds: float, folder: Path) -> list[str]:
+    """``processes_in(folder)`` once it is empty, or what is still there after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while (left := processes_in(folder)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return left
+
+
 def pending_operations(prog: Path, env: dict[str, str]) -> list[str]:
     exported = json.loads(cli(prog, env, "stack", "export"))
     return [op["type"] for op in exported["deployment"].get("pending_operations") or []]
@@ -72,8 +96,9 @@ def test_a_killed_create_is_taken_over_by_the_next_up(
                 time.sleep(0.2)
             time.sleep(1)  # inside the 30 s stability window of the create's wait
         finally:
-            os.killpg(running.pid, signal.SIGKILL)  # the CLI and its plugins, all at once
+            os.killpg(running.pid, signal.SIGKILL)  # the CLI, not its plugins' groups
             running.wait(timeout=30)
+        assert gone_within(10, prog.resolve()) == [], "left running after the CLI was killed"
         before = docker_client.api.inspect_service(name)
 
         # Pulumi's part: the lock, then the pending create.
@@ -98,7 +123,4 @@ def test_a_killed_create_is_taken_over_by_the_next_up(
         assert "pending operations" not in cli(prog, pulumi_env, "up", "--yes")
         assert helpers.changes(stack.preview().change_summary) == {"same": 2}
     finally:
-        try:
-            stack.destroy()
-        finally:
-            stack.workspace.remove_stack("dev", force=True)
+        stack.destroy()  # always: the `up`s above ran by hand, not through `stack`

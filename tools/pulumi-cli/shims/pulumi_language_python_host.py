@@ -26,6 +26,7 @@ otherwise $PULUMI_PYTHON_CMD, python3, python. A missing virtualenv is created
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import queue
@@ -34,13 +35,34 @@ import signal
 import subprocess
 import sys
 import threading
+import types
 from collections.abc import Callable, Iterator
 from concurrent import futures
 from typing import IO, Any, NoReturn
 
-import grpc
-from google.protobuf import empty_pb2, json_format
-from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
+
+def proto_only() -> None:
+    """Make ``pulumi.runtime.proto`` importable without running the SDK's ``__init__``s.
+
+    The host needs only the generated gRPC stubs, which import each other relatively; the
+    package ``pulumi`` imports the whole SDK first (about 0.13 CPU-s of every CLI command
+    that runs a program or a policy pack). Empty package modules with the real search
+    paths stand in for ``pulumi`` and ``pulumi.runtime`` in this process only."""
+    spec = importlib.util.find_spec("pulumi")
+    if spec is None or not spec.submodule_search_locations:
+        return  # the import below fails and says why
+    root = list(spec.submodule_search_locations)[0]
+    for name, folder in (("pulumi", root), ("pulumi.runtime", os.path.join(root, "runtime")),
+                         ("pulumi.runtime.proto", os.path.join(root, "runtime", "proto"))):
+        package = types.ModuleType(name)
+        package.__path__ = [folder]
+        sys.modules.setdefault(name, package)
+
+
+proto_only()
+import grpc  # noqa: E402
+from google.protobuf import empty_pb2, json_format  # noqa: E402
+from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2  # noqa: E402
 
 HERE = os.path.dirname(os.path.realpath(__file__))
 EXECUTOR = os.path.join(HERE, "pulumi-language-python-exec")
@@ -634,6 +656,7 @@ def main(argv: list[str]) -> int:
         return 1
 
     stop = threading.Event()
+    parent = os.getppid()
 
     def on_signal(signum: int, _frame: object) -> None:
         stop.set()
@@ -643,7 +666,9 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     try:
-        while not stop.wait(1.0):
+        # Also stop (and stop the program) once the CLI is gone: a CLI killed outright
+        # (kill -9) never closes its plugins, which start in process groups of their own.
+        while not stop.wait(1.0) and os.getppid() == parent:
             pass
     finally:
         host.kill_children()
