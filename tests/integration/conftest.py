@@ -9,10 +9,12 @@ pytest-xdist workers, against one swarm that other runs may share, so
   services, tasks, networks or containers of the swarm;
 - Pulumi state stays in tmp_path: ``pulumi_helpers.pulumi_env`` gives a private
   PULUMI_HOME and file:// backend, so stack names need not be unique;
-- tests that must not overlap each other share an ``@pytest.mark.xdist_group("name")``
-  (one worker runs them all, one after the other); a test that needs the swarm to itself
-  (changes nodes, counts swarm-wide, times something tightly) is ``@pytest.mark.serial``:
-  it runs alone after the parallel stage.
+- no ``@pytest.mark.xdist_group``: under pytest 9, pytest-xdist 3.8 cannot group (its
+  renamed node ids are ignored), so grouped tests still spread over the workers, and a
+  module-scoped fixture is made again on each; what must share one deployment is one
+  test (test_compose_differential.py); a test that needs the swarm to itself (changes
+  nodes, counts swarm-wide, times something tightly) is ``@pytest.mark.serial``: it runs
+  alone after the parallel stage.
 """
 
 from __future__ import annotations

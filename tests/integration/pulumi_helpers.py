@@ -6,6 +6,7 @@ shims next to it; state goes to a `file://` backend in the test's tmp_path.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 from pulumi import automation as auto
+from pulumi.automation._stack import StackInitMode
 
 REPO = Path(__file__).resolve().parents[2]
 PLUGINS = ("pulumi-language-python", "pulumi-language-python-exec", "pulumi-resource-pulumi-python")
@@ -67,9 +69,14 @@ def write_program(directory: Path, name: str, program: str) -> Path:
 @pytest.fixture
 def pulumi_env(tmp_path: Path) -> dict[str, str]:
     """Env vars for the CLI: a private PULUMI_HOME and file:// backend in tmp_path."""
+    return cli_env(tmp_path)
+
+
+def cli_env(directory: Path) -> dict[str, str]:
+    """What ``pulumi_env`` gives, in ``directory`` (for fixtures wider than one test)."""
     pulumi_cli()
-    home = tmp_path / "pulumi-home"
-    state = tmp_path / "state"
+    home = directory / "pulumi-home"
+    state = directory / "state"
     home.mkdir()
     state.mkdir()
     pythonpath = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
@@ -166,10 +173,67 @@ def plaintext_paths(node: Any, value: str, path: str = "") -> list[str]:
     return [path] if isinstance(node, str) and value in node else []
 
 
-def local_stack(project: Path, env: dict[str, str], name: str = "dev") -> Any:
+@functools.cache
+def pulumi_command() -> auto.PulumiCommand:
+    """The CLI on PATH for the Automation API, its version checked once per test process:
+    without it every new workspace runs `pulumi version` first."""
+    return auto.PulumiCommand(root=str(Path(pulumi_cli()).resolve().parent.parent))
+
+
+class Stack(auto.Stack):
+    """The Automation API's stack, minus the half second of CPU each summary costs.
+
+    After each `up`, `refresh` and `destroy` the Automation API reads the operation's
+    summary with `pulumi stack history --show-secrets`, which derives the passphrase key
+    (PBKDF2, about 0.25 CPU-s) only to show config secrets in ``summary.config``, which no
+    test reads. The summary is read the same way, only without the secrets."""
+
+    deployed = False
+    """Whether an `up` may have left resources that no `destroy` has removed since."""
+
+    def info(self, show_secrets: bool = False) -> auto.UpdateSummary | None:
+        return super().info(show_secrets=False)
+
+    def up(self, *args: Any, **kwargs: Any) -> auto.UpResult:
+        self.deployed = True  # before: a failed `up` may have created some
+        return super().up(*args, **kwargs)
+
+    def destroy(self, *args: Any, **kwargs: Any) -> auto.DestroyResult:
+        result = super().destroy(*args, **kwargs)
+        self.deployed = False
+        return result
+
+    def tear_down(self, **destroy: Any) -> None:
+        """A test's cleanup: `destroy` (with ``destroy``'s arguments) unless the test
+        destroyed what it deployed. The stack itself stays: its state lives in the test's
+        tmp_path."""
+        if self.deployed:
+            self.destroy(**destroy)
+
+
+def workspace_options(env: dict[str, str], **options: Any) -> auto.LocalWorkspaceOptions:
+    """Workspace options for the real CLI: ``env`` (a ``pulumi_env``) and the shared
+    PulumiCommand, with ``options`` (``work_dir``, ``program``...) on top."""
+    return auto.LocalWorkspaceOptions(pulumi_home=env["PULUMI_HOME"], env_vars=env,
+                                      pulumi_command=pulumi_command(), **options)
+
+
+def new_stack(name: str, env: dict[str, str], project: Path, program: Any = None,
+              project_name: str = "inline") -> Stack:
+    """A new stack ``name`` of the local program in ``project``, or of the inline
+    ``program`` of project ``project_name`` (working in ``project``), run by the real CLI
+    with ``env``."""
+    options = workspace_options(env, work_dir=str(project))
+    if program is not None:
+        options.program = program
+        options.project_settings = auto.ProjectSettings(name=project_name, runtime="python")
+    # Stack.create() would make an auto.Stack whatever the class it is called on.
+    return Stack(name, auto.LocalWorkspace(**vars(options)), StackInitMode.CREATE)
+
+
+def local_stack(project: Path, env: dict[str, str], name: str = "dev") -> Stack:
     """A new stack of the local program in ``project``, run by the real CLI with ``env``."""
-    opts = auto.LocalWorkspaceOptions(pulumi_home=env["PULUMI_HOME"], env_vars=env)
-    return auto.create_stack(name, work_dir=str(project), opts=opts)
+    return new_stack(name, env, project)
 
 
 

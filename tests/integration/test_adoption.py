@@ -132,10 +132,7 @@ def test_adopt_existing_services_through_pulumi_up(
         left = {s.name for s in docker_client.services.list(filters={"name": prefix})}
         assert left == {f"{prefix}unmanaged"}
     finally:
-        try:
-            stack.destroy()
-        finally:
-            stack.workspace.remove_stack("dev", force=True)
+        stack.tear_down()
 
 
 # --- what adoption refuses, through the provider ----------------------------------------------

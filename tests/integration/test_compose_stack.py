@@ -81,8 +81,7 @@ def test_adopting_a_cli_stack_restarts_nothing_then_a_change_is_one_update(
             assert "LEVEL=debug" in api.attrs["Spec"]["TaskTemplate"]["ContainerSpec"]["Env"]
             assert tasks_of(docker_client, stack)[api.id] != before[api.id]
         finally:
-            pulumi_stack.destroy(on_output=lambda _line: None)
-            pulumi_stack.workspace.remove_stack(pulumi_stack.name)
+            pulumi_stack.tear_down()
     finally:
         stack_rm(docker_client, stack)
 

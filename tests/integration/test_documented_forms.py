@@ -140,14 +140,11 @@ from swarm_provider import SwarmService
 def preview(tmp_path: Path, env: dict[str, str], name: str, program: str) -> str:
     prog = helpers.write_program(tmp_path / name, name, program)
     stack = helpers.local_stack(prog, env)
-    try:
-        stack.set_config("swarm:namePrefix", auto.ConfigValue("docs-"))
-        done = helpers.run_cli(prog, env, "preview", "--diff")
-        text = done.stdout + done.stderr
-        assert done.returncode == 0, text
-        return text
-    finally:
-        stack.workspace.remove_stack("dev", force=True)
+    stack.set_config("swarm:namePrefix", auto.ConfigValue("docs-"))
+    done = helpers.run_cli(prog, env, "preview", "--diff")
+    text = done.stdout + done.stderr
+    assert done.returncode == 0, text
+    return text
 
 
 def test_every_documented_example_block_previews(tmp_path: Path,

@@ -143,7 +143,4 @@ def test_refresh_then_preview_shows_no_change_through_the_cli(
         preview = stack.preview(diff=True)
         assert helpers.changes(preview.change_summary) == {"same": 2}, preview.stdout
     finally:
-        try:
-            stack.destroy()
-        finally:
-            stack.workspace.remove_stack("dev", force=True)
+        stack.tear_down()

@@ -185,12 +185,11 @@ def test_example(case: Example, tmp_path: Path, pulumi_env: dict[str, str],
     project = helpers.copy_project(EXAMPLES / case.name, tmp_path)
     run = uuid.uuid4().hex[:6]
     env = {**pulumi_env, "SWARM_TEST_IMAGE": test_image}
-    opts = auto.LocalWorkspaceOptions(pulumi_home=env["PULUMI_HOME"], env_vars=env)
-    stacks: dict[str, auto.Stack] = {}
+    stacks: dict[str, helpers.Stack] = {}
     prefixes = {name: f"ex{run}-{name}-" for name in case.stacks}
     try:
         for name in case.stacks:
-            stack = stacks[name] = auto.create_stack(name, work_dir=str(project), opts=opts)
+            stack = stacks[name] = helpers.new_stack(name, env, project)
             config = {"swarm:namePrefix": prefixes[name], **case.config}
             if "port" in config:
                 config["port"] = str(helpers.free_port())
@@ -218,11 +217,8 @@ def test_example(case: Example, tmp_path: Path, pulumi_env: dict[str, str],
                 "delete": case.resources}
             assert helpers.swarm_leftovers(docker_client, prefixes[name]) == []
     finally:
-        for name, stack in stacks.items():
-            try:
-                stack.destroy()
-            finally:
-                stack.workspace.remove_stack(name, force=True)
+        for stack in stacks.values():
+            stack.tear_down()
         seconds = time.monotonic() - started
         record_property("wall_seconds", round(seconds, 1))
         print(f"\nexample {case.name}: {seconds:.1f} s wall time")
@@ -269,8 +265,5 @@ def test_demo_project(tmp_path: Path, pulumi_env: dict[str, str],
         assert helpers.changes(destroyed.summary.resource_changes) == {"delete": 6}
         assert helpers.swarm_leftovers(docker_client, prefix) == []
     finally:
-        try:
-            stack.destroy()
-        finally:
-            stack.workspace.remove_stack("demo", force=True)
+        stack.tear_down()
         print(f"\ndemo project: {time.monotonic() - started:.1f} s wall time")

@@ -114,7 +114,4 @@ def test_failed_update_fails_up_and_next_up_recovers(
         assert len(running) == 2
         assert helpers.changes(stack.preview().change_summary) == {"same": 2}
     finally:
-        try:
-            stack.destroy()
-        finally:
-            stack.workspace.remove_stack("dev", force=True)
+        stack.tear_down()

@@ -92,7 +92,6 @@ def test_twenty_services_are_created_at_once(tmp_path: Path, pulumi_env: dict[st
         assert helpers.changes(destroy.summary.resource_changes) == {"delete": SERVICES + 1}
     finally:
         _cleanup(docker_client, prefix)
-        stack.workspace.remove_stack(stack.name, force=True)
 
 
 # --- errors at a glance ------------------------------------------------------------------

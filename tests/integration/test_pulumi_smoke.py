@@ -128,7 +128,7 @@ def test_local_program_through_language_host(tmp_path: Path, pulumi_env: dict[st
         assert _journal(journal) == ["create", "update", "delete"]
         assert (stack.export_stack().deployment or {}).get("resources") in (None, [])
     finally:
-        stack.workspace.remove_stack("dev", force=True)
+        stack.tear_down()
 
 
 def test_inline_program(tmp_path: Path, pulumi_env: dict[str, str]) -> None:
@@ -145,10 +145,8 @@ def test_inline_program(tmp_path: Path, pulumi_env: dict[str, str]) -> None:
 
     work = tmp_path / "inline"
     work.mkdir()
-    opts = auto.LocalWorkspaceOptions(
-        work_dir=str(work), pulumi_home=pulumi_env["PULUMI_HOME"], env_vars=pulumi_env
-    )
-    stack = auto.create_stack("inline", project_name="smoke-inline", program=program, opts=opts)
+    stack = helpers.new_stack("inline", pulumi_env, work, program=program,
+                              project_name="smoke-inline")
     try:
         up = stack.up()
         assert _changes(up.summary.resource_changes) == {"create": 2}
@@ -159,7 +157,7 @@ def test_inline_program(tmp_path: Path, pulumi_env: dict[str, str]) -> None:
         assert _changes(destroy.summary.resource_changes) == {"delete": 2}
         assert _journal(journal) == ["create", "delete"]
     finally:
-        stack.workspace.remove_stack("inline", force=True)
+        stack.tear_down()
 
 
 POLICY_PACK = f"""\

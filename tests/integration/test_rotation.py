@@ -168,10 +168,7 @@ def test_secret_rotation_through_pulumi_up(
         assert not docker_client.configs.list(filters={"name": f"{prefix}settings"})
         assert not docker_client.networks.list(names=[network_name])
     finally:
-        try:
-            stack.destroy()
-        finally:
-            stack.workspace.remove_stack("dev", force=True)
+        stack.tear_down()
 
 
 def assert_stored_encrypted(deployment: dict[str, Any], key: str) -> None:

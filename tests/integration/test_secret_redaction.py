@@ -140,8 +140,5 @@ def test_a_secret_in_any_input_never_reaches_a_preview_an_error_or_the_state(
         deployment = stack.export_stack().deployment
         assert helpers.plaintext_paths(deployment, token) == [], json.dumps(deployment)[:2000]
     finally:
-        try:
-            stack.destroy()
-        finally:
-            stack.workspace.remove_stack("dev", force=True)
+        stack.tear_down()
     assert helpers.swarm_leftovers(docker_client, prefix) == []

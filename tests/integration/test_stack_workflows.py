@@ -56,13 +56,12 @@ class Project:
         self.env = env
         self.prefix = prefix
         self.image = image
-        self.stacks: list[auto.Stack] = []
+        self.stacks: list[helpers.Stack] = []
 
     def stack(self, name: str = "dev", extra_env: dict[str, str] | None = None,
-              config: dict[str, auto.ConfigValue] | None = None) -> auto.Stack:
+              config: dict[str, auto.ConfigValue] | None = None) -> helpers.Stack:
         env = {**self.env, **(extra_env or {})}
-        opts = auto.LocalWorkspaceOptions(pulumi_home=env["PULUMI_HOME"], env_vars=env)
-        stack = auto.create_stack(name, work_dir=str(self.dir), opts=opts)
+        stack = helpers.new_stack(name, env, self.dir)
         self.stacks.append(stack)
         stack.set_all_config({
             "swarm:namePrefix": auto.ConfigValue(self.prefix),
@@ -76,10 +75,7 @@ class Project:
 
     def close(self) -> None:
         for stack in self.stacks:
-            try:
-                stack.destroy()
-            finally:
-                stack.workspace.remove_stack(stack.name, force=True)
+            stack.tear_down()
 
 
 @pytest.fixture
