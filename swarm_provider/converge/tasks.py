@@ -49,6 +49,15 @@ SAME_ERROR_ATTEMPTS = 3
 """A slot (node, job) whose last this-many tasks failed with the same error (compared by
 ``error_signature``) is stuck: the restart policy would keep producing it until the timeout."""
 
+PASSING_ERRORS = (
+    "Pool overlaps with other one on this address space",
+    "no configured subnet or ip-range contain the IP address",
+)
+"""Errors that repeat and then clear, so they never make a slot stuck: a node still holds
+a network the manager has removed and whose subnet it has handed out again (Docker 28
+while networks come and go); once the node has removed the old one, the next task starts.
+The timeout still ends a wait on them, naming the last failure."""
+
 
 def rank(state: str | None) -> int:
     """The state's place in the engine's order; 0 for an unknown state."""
@@ -383,8 +392,9 @@ class Assessment:
         for group in self.unfinished():
             failures = group.failures(self.job, self.since)[:attempts]
             errors = {error_signature(error_of(t) or state_of(t)) for t in failures}
-            if len(failures) >= attempts and len(errors) == 1:
-                newest = error_of(failures[0]) or state_of(failures[0])
+            newest = (error_of(failures[0]) or state_of(failures[0])) if failures else ""
+            if len(failures) >= attempts and len(errors) == 1 and not any(
+                    passing in newest for passing in PASSING_ERRORS):
                 return (f"{group.label}: the last {attempts} tasks failed with the same "
                         f"error: {newest}")
         return None

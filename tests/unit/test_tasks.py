@@ -166,6 +166,22 @@ def test_the_same_error_three_times_is_stuck() -> None:
     assert view.exhausted() is None  # a replacement is coming
 
 
+@pytest.mark.parametrize("err", [
+    "invalid pool request: Pool overlaps with other one on this address space",
+    "invalid config for network st_default: invalid endpoint settings:\n"
+    "no configured subnet or ip-range contain the IP address 10.0.14.15",
+])
+def test_a_node_still_holding_a_removed_network_is_not_stuck(err: str) -> None:
+    """Docker 28 under network churn: the manager hands a removed network's subnet out
+    again while a node still holds the old network; the node's errors clear once it has
+    removed it, so three of them are no reason to stop waiting (the timeout still ends it,
+    naming the last failure)."""
+    failed = [task(1, "shutdown", "rejected", at=i, err=err) for i in range(3)]
+    view = tasks.assess(service({"Replicated": {"Replicas": 1}}),
+                        [*failed, task(1, "ready", "pending", at=4)])
+    assert view.stuck() is None
+
+
 def test_different_errors_are_not_stuck_and_old_failures_are_history() -> None:
     errors = ["a", "b", "a"]
     failed = [task(1, "shutdown", "failed", at=i, err=e) for i, e in enumerate(errors)]
