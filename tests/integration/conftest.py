@@ -14,7 +14,7 @@ pytest-xdist workers, against one swarm that other runs may share, so
   module-scoped fixture is made again on each; what must share one deployment is one
   test (test_compose_differential.py); a test that needs the swarm to itself (changes
   nodes, counts swarm-wide, times something tightly) is ``@pytest.mark.serial``: it runs
-  alone after the parallel stage.
+  alone on the swarm, outside the parallel stage (scripts/test).
 """
 
 from __future__ import annotations
