@@ -211,19 +211,13 @@ class Stack(auto.Stack):
             self.destroy(**destroy)
 
 
-def workspace_options(env: dict[str, str], **options: Any) -> auto.LocalWorkspaceOptions:
-    """Workspace options for the real CLI: ``env`` (a ``pulumi_env``) and the shared
-    PulumiCommand, with ``options`` (``work_dir``, ``program``...) on top."""
-    return auto.LocalWorkspaceOptions(pulumi_home=env["PULUMI_HOME"], env_vars=env,
-                                      pulumi_command=pulumi_command(), **options)
-
-
 def new_stack(name: str, env: dict[str, str], project: Path, program: Any = None,
               project_name: str = "inline") -> Stack:
     """A new stack ``name`` of the local program in ``project``, or of the inline
     ``program`` of project ``project_name`` (working in ``project``), run by the real CLI
     with ``env``."""
-    options = workspace_options(env, work_dir=str(project))
+    options = auto.LocalWorkspaceOptions(work_dir=str(project), pulumi_home=env["PULUMI_HOME"],
+                                         env_vars=env, pulumi_command=pulumi_command())
     if program is not None:
         options.program = program
         options.project_settings = auto.ProjectSettings(name=project_name, runtime="python")
