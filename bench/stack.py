@@ -38,6 +38,7 @@ PATH. Everything it makes is named `bst<run>...` and removed at the end, even on
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import os
@@ -70,10 +71,14 @@ OPERATIONS = ("create", "update", "no-op", "preview", "destroy")
 TIMEOUT = 1800
 
 STACK_RM_NOTE = (
-    "note: `docker stack rm --detach=false` (docker CLI 28) stops waiting after as many task\n"
-    "lists as the stack has tasks once any task is in a terminal state (its count is kept\n"
-    "across polls), so after an update it may return before the tasks are gone; pulumi and\n"
-    "the floor wait until they are.")
+    "note: `docker stack rm --detach=false` (docker CLI 28) lists the stack's tasks in a loop\n"
+    "with no pause, adding 1 to a count on each list that holds a terminal task, and stops\n"
+    "when the count equals the number of tasks listed. So it may return before the tasks are\n"
+    "gone (pulumi and the floor wait until they are), or, when the engine removes tasks\n"
+    "faster than the count grows, never: then the bench stops it RM_GRACE s after the\n"
+    "stack's last task is gone and gives the time that happened, marked `hung`.")
+RM_GRACE = 10.0
+"""Seconds `docker stack rm` may go on after its stack's last task is gone."""
 GOALS: dict[str, list[tuple[str, str, float]]] = {
     # operation -> (against, label, at most): the goals of issue 13
     "create": [("stack", "<=0.25x stack", 0.25)],
@@ -138,6 +143,17 @@ class Measure:
     """The provider process's peak resident memory (Pulumi only)."""
     load: float = 0.0
     """The machine's 1-minute load average when it ended (2 cores: above 2 is contention)."""
+    note: str = ""
+    """Why ``seconds`` is not simply how long the call took (``Ended``)."""
+
+
+@dataclass(frozen=True)
+class Ended:
+    """What an operation returns when it ended before its call returned."""
+
+    after: float
+    """Seconds from the start to the real end."""
+    note: str
 
 
 class ProviderMemory:
@@ -290,13 +306,15 @@ class StackTool:
     """`docker stack deploy` of a compose file with the same services."""
 
     def __init__(self, work: Path, env: dict[str, str], prefix: str,
-                 services: list[Shape]) -> None:
+                 services: list[Shape], engine: str) -> None:
         self.dir = work / "stack"
         self.dir.mkdir()
         self.env = env
         self.log = work / "stack.log"
         self.name = prefix.rstrip("-")
         self.services = services
+        self.api = docker.APIClient(base_url=engine, version="1.41", timeout=120)
+        """The engine itself, not the counting proxy: watching is not the CLI's work."""
 
     def deploy(self, version: str) -> None:
         compose = {"version": "3.8",
@@ -308,9 +326,48 @@ class StackTool:
 
     create = update = noop = deploy
 
-    def destroy(self) -> None:
-        run(["docker", "stack", "rm", "--detach=false", self.name], self.dir, self.env,
-            self.log)
+    def destroy(self) -> Ended | None:
+        """`docker stack rm --detach=false`, watched (see STACK_RM_NOTE): once the stack's
+        tasks are gone, it has RM_GRACE s to return; if it has not, it is stopped."""
+        started = time.monotonic()
+        stack_tasks = {"label": f"com.docker.stack.namespace={self.name}"}
+        with self.log.open("ab") as out:
+            out.write(f"\n$ docker stack rm --detach=false {self.name}\n".encode())
+            out.flush()
+            cli = subprocess.Popen(["docker", "stack", "rm", "--detach=false", self.name],
+                                   cwd=self.dir, env=self.env, stdout=out,
+                                   stderr=subprocess.STDOUT)
+        gone_at: float | None = None
+        try:
+            while cli.poll() is None:
+                now = time.monotonic()
+                if now - started > TIMEOUT:
+                    raise TimeoutError(f"docker stack rm {self.name}: over {TIMEOUT} s")
+                if gone_at is None and not self.api.tasks(filters=stack_tasks):
+                    gone_at = now
+                if gone_at is not None and now - gone_at > RM_GRACE:
+                    return Ended(round(gone_at - started, 2),
+                                 f"hung: still waiting {RM_GRACE:.0f} s after the last task "
+                                 "was gone, stopped")
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    cli.wait(timeout=0.5)
+        finally:
+            if cli.poll() is None:
+                cli.kill()
+                cli.wait()
+        returned = time.monotonic()
+        if cli.returncode != 0:
+            tail = self.log.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"docker stack rm failed ({cli.returncode}):\n{tail}")
+        if gone_at is not None or not self.api.tasks(filters=stack_tasks):
+            return None
+        while self.api.tasks(filters=stack_tasks):  # returned early: how long they took
+            if time.monotonic() - started > TIMEOUT:
+                raise TimeoutError(f"the tasks of {self.name}: over {TIMEOUT} s")
+            time.sleep(0.5)
+        gone = time.monotonic() - started
+        return Ended(round(returned - started, 2),
+                     f"returned before its tasks were gone, which took {gone:.2f} s")
 
 
 class FloorTool:
@@ -411,21 +468,21 @@ class Bench:
         self.results: dict[str, dict[str, dict[str, Measure]]] = {}
 
     def measure(self, scenario: Scenario, tool: str, operation: str,
-                call: Callable[[], None]) -> None:
+                call: Callable[[], Ended | None]) -> None:
         self.proxy.take()
         self.memory.take()
         started = time.monotonic()
-        call()
-        seconds = time.monotonic() - started
+        ended = call()
+        seconds = ended.after if ended else time.monotonic() - started
         counts = self.proxy.take()
         rss = self.memory.take() if tool in ("pulumi", "trivial") else None
         found = Measure(round(seconds, 2), sum(counts.values()), writes(counts), rss,
-                        round(os.getloadavg()[0], 1))
+                        round(os.getloadavg()[0], 1), ended.note if ended else "")
         self.results.setdefault(scenario.label, {}).setdefault(operation, {})[tool] = found
         print(f"  {scenario.label:>7} {tool:<7} {operation:<8} {seconds:7.2f} s  "
               f"{found.calls:5d} calls ({found.writes} writes)"
-              + (f"  provider {rss} MiB" if rss else "") + f"  load {found.load}",
-              file=sys.stderr, flush=True)
+              + (f"  provider {rss} MiB" if rss else "") + f"  load {found.load}"
+              + (f"  ({found.note})" if found.note else ""), file=sys.stderr, flush=True)
 
     def scenario(self, scenario: Scenario) -> None:
         services = shapes(scenario.count, scenario.mix)
@@ -446,7 +503,7 @@ class Bench:
             made = PulumiTool(work, self.env, prefix, services,
                               parallel=self.parallel_for(services))
         elif tool == "stack":
-            made = StackTool(work, self.env, prefix, services)
+            made = StackTool(work, self.env, prefix, services, f"unix://{self.proxy.upstream}")
         else:
             made = FloorTool(self.proxy.host, prefix, services)
         try:
@@ -552,7 +609,10 @@ def table(results: dict[str, dict[str, dict[str, Measure]]]) -> str:
                 f" {times('floor', 7)} {times('trivial', 6)}  {calls:<16}"
                 f" {pulumi.writes if pulumi else '-':>8}"
                 f" {pulumi.rss_mib if pulumi and pulumi.rss_mib else '-':>7}  {', '.join(goals)}")
-    return "\n".join(lines)
+    notes = [f"{label:>7} {operation:<9} {tool}: {measure.note}"
+             for label, operations in results.items() for operation in OPERATIONS
+             for tool, measure in operations.get(operation, {}).items() if measure.note]
+    return "\n".join(lines + notes)
 
 
 def chart(results: dict[str, dict[str, dict[str, Measure]]], sizes: list[int],
