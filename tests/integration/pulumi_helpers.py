@@ -7,6 +7,7 @@ shims next to it; state goes to a `file://` backend in the test's tmp_path.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shutil
 import subprocess
@@ -17,6 +18,9 @@ from typing import Any
 import pytest
 from pulumi import automation as auto
 from pulumi.automation._stack import StackInitMode
+
+SECRET_MASK = "[secret]"
+"""How `pulumi stack output --json` shows a secret value."""
 
 REPO = Path(__file__).resolve().parents[2]
 PLUGINS = ("pulumi-language-python", "pulumi-language-python-exec", "pulumi-resource-pulumi-python")
@@ -181,18 +185,30 @@ def pulumi_command() -> auto.PulumiCommand:
 
 
 class Stack(auto.Stack):
-    """The Automation API's stack, minus the half second of CPU each summary costs.
+    """The Automation API's stack, minus the CLI runs that derive the passphrase key
+    (PBKDF2, about 0.25 CPU-s each) for values no test reads.
 
-    After each `up`, `refresh` and `destroy` the Automation API reads the operation's
-    summary with `pulumi stack history --show-secrets`, which derives the passphrase key
-    (PBKDF2, about 0.25 CPU-s) only to show config secrets in ``summary.config``, which no
-    test reads. The summary is read the same way, only without the secrets."""
+    - After each `up`, `refresh` and `destroy` the Automation API reads the operation's
+      summary with `pulumi stack history --show-secrets`, only to show config secrets in
+      ``summary.config``, which no test reads: it is read without the secrets.
+    - After each `up` it reads the outputs twice, with `pulumi stack output --json` and
+      again with `--show-secrets`. ``outputs()`` runs the first only: a secret output's
+      value is ``"[secret]"``, marked secret. ``plaintext_outputs()`` has the values."""
 
     deployed = False
     """Whether an `up` may have left resources that no `destroy` has removed since."""
 
     def info(self, show_secrets: bool = False) -> auto.UpdateSummary | None:
         return super().info(show_secrets=False)
+
+    def outputs(self) -> auto.OutputMap:
+        masked = json.loads(self._run_pulumi_cmd_sync(["stack", "output", "--json"]).stdout)
+        return {key: auto.OutputValue(value=value, secret=value == SECRET_MASK)
+                for key, value in masked.items()}
+
+    def plaintext_outputs(self) -> auto.OutputMap:
+        """The outputs as the Automation API reads them, secrets in plaintext."""
+        return super().outputs()
 
     def up(self, *args: Any, **kwargs: Any) -> auto.UpResult:
         self.deployed = True  # before: a failed `up` may have created some
