@@ -53,11 +53,11 @@ class ComposeStack(pulumi.ComponentResource):
         self.stack_name = stack_name or default_name(resource_name)
         try:
             project = load(files, env=env, dotenv=dotenv)
+            for warning in project.warnings:  # before plan's errors: they may explain them
+                pulumi.log.warn(warning, resource=self)
             stack = plan(project, self.stack_name)
         except ComposeError as exc:
             raise pulumi.RunError(str(exc)) from None
-        for warning in project.warnings:
-            pulumi.log.warn(warning, resource=self)
         child = pulumi.ResourceOptions(parent=self)
         self.networks = {}
         self.secrets = {}

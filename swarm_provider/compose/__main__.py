@@ -20,11 +20,15 @@ def main(argv: list[str] | None = None) -> int:
                          help="the stack name docker stack deploy would be given (default app)")
     args = parser.parse_args(argv)
     try:
-        sys.stdout.write(convert(args.files, args.stack_name))
+        sys.stdout.write(convert(args.files, args.stack_name, warn=_warn))
     except ComposeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _warn(text: str) -> None:
+    print(f"warning: {text}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,15 @@ class Environment:
     process: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     dotenv: Mapping[str, str] = field(default_factory=dict)
     outputs: list[Any] = field(default_factory=list)
+    unset: dict[str, str] = field(default_factory=dict)
+    """Variables used bare (``${VAR}``, ``$VAR``) that no source sets, each with the
+    first place it was used: they become empty strings, as the CLI makes them."""
+
+    def unset_warnings(self) -> list[str]:
+        """One warning per variable in ``unset`` (the CLI substitutes without a word)."""
+        return [f"{where}: variable {name} is not set, so it is an empty string here (as "
+                f"docker stack deploy makes it); set it, or write ${{{name}:-default}}"
+                for name, where in self.unset.items()]
 
     def lookup(self, name: str) -> str | None:
         if name in self.explicit:
@@ -110,7 +119,10 @@ def _evaluate(expression: str, env: Environment, where: str) -> str:
                 raise ComposeError(
                     f"{where}: required variable {name} is missing a value: {argument}")
             return result
-    return env.lookup(expression) or ""
+    value = env.lookup(expression)
+    if value is None:
+        env.unset.setdefault(expression, where)
+    return value or ""
 
 
 _Rule = Callable[[str | None, str], str | None]

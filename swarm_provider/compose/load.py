@@ -60,7 +60,8 @@ class Project:
     """The merged compose model: long forms only, paths absolute.
 
     ``origins`` maps each service to the files that define it (for error messages);
-    ``warnings`` are the CLI's warnings, once each; ``env`` holds the Outputs met.
+    ``warnings`` are the CLI's warnings, once each, then one per variable that is used
+    but not set; ``env`` holds the Outputs met.
     """
 
     services: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -98,6 +99,7 @@ def load(files: str | Path | Sequence[str | Path], env: Mapping[str, Any] | None
                     str(path))
     if not project.services:
         raise ComposeError(message("services", ", ".join(map(str, paths)), "no service defined"))
+    project.warnings += environment.unset_warnings()
     return project
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import keyword
 import pprint
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,12 @@ from .convert import FileRef, StackPlan, plan
 from .load import load
 
 
-def convert(files: Sequence[str | Path], stack_name: str) -> str:
-    """The program text for ``files`` deployed as stack ``stack_name``."""
+def convert(files: Sequence[str | Path], stack_name: str,
+            warn: Callable[[str], None] = lambda _text: None) -> str:
+    """The program for ``files`` as stack ``stack_name``; ``warn`` gets load's warnings."""
     project = load(files)
+    for warning in project.warnings:
+        warn(warning)
     stack = plan(project, stack_name)
     names = ", ".join(str(f) for f in files)
     lines = [

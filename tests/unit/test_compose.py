@@ -239,3 +239,27 @@ def test_an_output_token_becomes_an_output_that_stays_secret() -> None:
     finally:
         loop.close()
         asyncio.set_event_loop(previous)  # other tests use the thread's loop
+
+
+def test_an_unset_variable_warns_once_naming_where_it_was_first_used(tmp_path: Path) -> None:
+    """The CLI turns an unset ${VAR} into an empty string without a word; so do we, and
+    say so, since the error it then leads to (no image) does not name the variable."""
+    compose = write(tmp_path, "c.yml", "services:\n  s:\n    image: ${IMAGE}\n    environment:\n"
+                    "      A: ${IMAGE}\n      B: $TAG-x\n      C: ${SET}\n      D: ${D:-d}\n")
+    project = load(compose, process_env={"SET": ""}, dotenv=False)
+    assert project.warnings == [
+        f"{compose}: services.s.image: variable IMAGE is not set, so it is an empty string "
+        "here (as docker stack deploy makes it); set it, or write ${IMAGE:-default}",
+        f"{compose}: services.s.environment.B: variable TAG is not set, so it is an empty "
+        "string here (as docker stack deploy makes it); set it, or write ${TAG:-default}"]
+    assert project.services["s"]["image"] == ""
+
+
+def test_convert_hands_the_warnings_over_before_the_plan_fails(tmp_path: Path) -> None:
+    from swarm_provider.compose.program import convert
+
+    compose = write(tmp_path, "c.yml", "services:\n  s:\n    image: ${IMAGE}\n")
+    seen: list[str] = []
+    with pytest.raises(ComposeError, match="image.*is required"):
+        convert([compose], "st", warn=seen.append)
+    assert len(seen) == 1 and "variable IMAGE is not set" in seen[0]
