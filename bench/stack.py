@@ -15,7 +15,8 @@ tools, one tool after the other:
   sends every service at once; the CLI's default is 4 per CPU core, 8 here, which makes
   N services converge 8 at a time: `--parallel 0` keeps that default);
 - **stack**: `docker stack deploy --detach=false --resolve-image never` of a compose file it
-  writes, and `docker stack rm --detach=false`; stack deploy has no preview;
+  writes, and `docker stack rm --detach=false` (watched: see STACK_RM_NOTE); stack deploy
+  has no preview;
 - **floor**: a docker-py script that sends the same specs and waits for the same
   convergence, the least any tool can take: every new task running, then one monitor window
   (5 s, the default of both the provider and the docker CLI). Its no-op reads every service
