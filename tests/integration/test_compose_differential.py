@@ -253,14 +253,12 @@ def external_objects(client: docker.DockerClient, stack: str) -> dict[str, Any]:
         "EXT_CONFIG": client.configs.create(name=names["EXT_CONFIG"], data=b"a=1")}
 
 
-def missing(client: docker.DockerClient, made: dict[str, Any]) -> list[str]:
-    """Which of the external objects ``made`` are gone."""
+def missing(made: dict[str, Any]) -> list[str]:
+    """Which of the external objects ``made`` are gone (each asks its own collection)."""
     gone = []
-    for variable, item in made.items():
-        getter = {"EXT_NETWORK": client.networks, "EXT_SECRET": client.secrets,
-                  "EXT_CONFIG": client.configs}[variable]
+    for item in made.values():
         try:
-            getter.get(item.id)
+            item.collection.get(item.id)
         except docker.errors.NotFound:
             gone.append(item.name)
     return gone
@@ -307,7 +305,8 @@ class Deployed:
 
     def note(self, when: str, steps: list[Step]) -> None:
         for op, urn in steps:
-            for case in [case_of(urn)] if case_of(urn) else list(CASES):
+            owner = case_of(urn)  # a step of no case fails every case
+            for case in [owner] if owner else list(CASES):
                 self.changed[case].append(f"{when}: {op} {urn}")
 
     def problems(self, case: str) -> list[str]:
@@ -382,7 +381,7 @@ def deploy_every_case(client: docker.DockerClient, test_image: str, work: Path) 
     finally:
         stack_rm(client, *theirs.values())
         found.clock("docker stack rm")
-        found.externals_lost = missing(client, made)
+        found.externals_lost = missing(made)
         for item in made.values():  # in use still if ours were not destroyed: that failed
             with contextlib.suppress(docker.errors.APIError):
                 item.remove()
