@@ -191,6 +191,23 @@ def resolve_python(options: dict[str, Any], root: str) -> PythonEnv:
     return PythonEnv(ambient_python(), None)
 
 
+def python_about(penv: PythonEnv) -> tuple[str, str]:
+    """The executable and version of the project's Python, for About. The CLI asks on
+    every command that runs a program; when the project's interpreter is the one running
+    this host (the wrapper picked it from the same options), it answers itself instead of
+    starting it (0.02-0.04 CPU-s)."""
+    if os.path.abspath(penv.python) == os.path.abspath(sys.executable):
+        return sys.executable, sys.version.split()[0]
+    out = subprocess.run(
+        [penv.python, "-c", "import sys; print(sys.executable); print(sys.version.split()[0])"],
+        env=penv.environ(),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")
+    return out[0], out[1]
+
+
 def read_line(stream: IO[bytes]) -> bytes:
     return stream.readline()
 
@@ -452,21 +469,11 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         root, _pdir, _entry, options = self._program(info)
         try:
             penv = resolve_python(options, root)
-            out = subprocess.run(
-                [
-                    penv.python,
-                    "-c",
-                    "import sys; print(sys.executable); print(sys.version.split()[0])",
-                ],
-                env=penv.environ(),
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.split("\n")
+            executable, version = python_about(penv)
         except (OSError, subprocess.CalledProcessError, RuntimeError) as exc:
             abort(context, grpc.StatusCode.UNKNOWN, f"cannot run the project's Python: {exc}")
         return language_pb2.AboutResponse(
-            executable=out[0], version=out[1], metadata={"host": "swarm_provider"}
+            executable=executable, version=version, metadata={"host": "swarm_provider"}
         )
 
     def GetProgramDependencies(
